@@ -1,0 +1,67 @@
+# The two commands a new user needs: `make demo` and `make test`.
+# Everything is built from this checkout into .venv and .build; nothing is
+# installed outside them except ansible-test's own cache under ~/.ansible.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+BUILD := $(abspath .build)
+VERSION := $(shell sed -n 's/^version: //p' galaxy.yml)
+TARBALL := $(BUILD)/dist/fieldops-snowball-$(VERSION).tar.gz
+# The collection as a user installs it (from its own tarball), beside amazon.aws.
+COLLECTIONS := $(BUILD)/collections
+# ansible-test needs the source at a real .../ansible_collections/fieldops/snowball.
+STAGE := $(BUILD)/stage
+STAGED := $(STAGE)/ansible_collections/fieldops/snowball
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export PATH := $(BIN):$(PATH)
+
+.PHONY: demo test bench env collection stage sanity units integration lint clean
+
+demo: collection
+	$(BIN)/python scripts/demo.py
+
+test: sanity units integration lint
+	@echo "make test: sanity, units, integration and lint passed"
+
+bench: collection
+	$(BIN)/python bench/run.py
+
+env: $(VENV)/.installed $(BUILD)/.offline
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(BUILD)/.offline: scripts/bootstrap_offline.py | $(VENV)/.installed
+	$(BIN)/python scripts/bootstrap_offline.py $(COLLECTIONS) $(STAGE)
+	touch $@
+
+collection: env
+	rm -rf $(BUILD)/dist $(COLLECTIONS)/ansible_collections/fieldops
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist >/dev/null
+	$(BIN)/ansible-galaxy collection install --no-deps --force -p $(COLLECTIONS) $(TARBALL) >/dev/null
+	@echo "installed $(notdir $(TARBALL)) ($$(du -k $(TARBALL) | cut -f1) KiB) into $(COLLECTIONS)"
+
+stage: env
+	rm -rf $(STAGED) && mkdir -p $(STAGED)
+	tar -c --exclude=./.git --exclude=./.venv --exclude=./.build --exclude=./tests/output \
+	    --exclude=__pycache__ --exclude=./bench/results . | tar -x -C $(STAGED)
+
+sanity: stage
+	cd $(STAGED) && $(BIN)/ansible-test sanity --python 3.11 --color no
+
+units: stage
+	cd $(STAGED) && $(BIN)/ansible-test units --python 3.11 --color no
+
+integration: collection stage
+	cd $(STAGED) && PYTHONPATH=$(STAGE) $(BIN)/python -m pytest -p no:cacheprovider -n 2 tests/integration
+
+lint: stage
+	cd $(STAGED) && $(BIN)/ansible-lint
+
+clean:
+	rm -rf $(VENV) $(BUILD)

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # How the modules that talk to a device find it and the Snowball Edge client.
+    DOCUMENTATION = r"""
+options:
+  profile:
+    description:
+      - The Snowball Edge client profile that holds the device's endpoint, manifest and unlock code, as written
+        by M(fieldops.snowball.snowball_edge_profile), C(snowballEdge configure) or AWS OpsHub.
+      - The preferred way: the unlock code stays in the profile file and never appears on a command line.
+      - Give either O(profile) or O(endpoint), O(manifest_path) and O(unlock_code).
+    type: str
+  endpoint:
+    description:
+      - The device, as the IP address on its display or C(https://IP).
+      - With O(endpoint), O(manifest_path) and O(unlock_code), the module writes a transient profile to the
+        client's config file for the duration of the task, so the code is still never on a command line.
+    type: str
+  manifest_path:
+    description: The job's manifest file, as downloaded by M(fieldops.snowball.snowball_manifest).
+    type: path
+  unlock_code:
+    description: The job's unlock code, as returned by M(fieldops.snowball.snowball_unlock_code). Never shown.
+    type: str
+  client:
+    description:
+      - The Snowball Edge client executable, a name looked up on E(PATH) or a path.
+      - Download the client from U(https://aws.amazon.com/snowball/resources/).
+    type: str
+    default: snowballEdge
+  cluster_ips:
+    description:
+      - For a cluster, the IP addresses of every device. The client's cluster commands are used and every
+        device must be unlocked for the cluster to count as unlocked.
+    type: list
+    elements: str
+"""

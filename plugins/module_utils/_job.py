@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The AWS side: one helper that the job, manifest and unlock-code modules
+share, so that a job id is checked, a job is judged and an AWS error is
+explained in exactly one place."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore itself
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+JOB_ID_PATTERN = re.compile(r"(M|J)ID[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+CLUSTER_ID_PATTERN = re.compile(r"CID[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+JOB_ID_EXAMPLE = "JID123e4567-e89b-12d3-a456-426655440000"
+UNLOCK_CODE_PATTERN = re.compile(r"[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){4}\Z")
+CREDENTIALS_LIFETIME_DAYS = 360
+RELEASED_STATE = "WithCustomer"
+
+# The JobState enum of botocore's snowball model (a unit test keeps these equal).
+JOB_STATES = ("New", "PreparingAppliance", "PreparingShipment", "InTransitToCustomer", "WithCustomer",
+              "InTransitToAWS", "WithAWSSortingFacility", "WithAWS", "InProgress", "Complete",
+              "Cancelled", "Listing", "Pending")
+
+_NOT_YET = "Run again once AWS shows the job as WithCustomer (delivered)."
+_TOO_LATE = ("AWS releases a job's manifest and unlock code only while the device is with you; "
+             "for a device that must be used again, contact AWS Support.")
+STATE_ADVICE = {
+    "New": "the job has not been processed yet. " + _NOT_YET,
+    "PreparingAppliance": "the device is still being prepared. " + _NOT_YET,
+    "PreparingShipment": "the device has not shipped yet. " + _NOT_YET,
+    "InTransitToCustomer": "the device has not been delivered yet. " + _NOT_YET,
+    "InTransitToAWS": "the device is on its way back to AWS. " + _TOO_LATE,
+    "WithAWSSortingFacility": "the device is back at AWS. " + _TOO_LATE,
+    "WithAWS": "the device is back at AWS. " + _TOO_LATE,
+    "InProgress": "AWS is importing the device's data. " + _TOO_LATE,
+    "Complete": "the job is complete. " + _TOO_LATE,
+    "Cancelled": "the job was cancelled. Check the job id, or order a new job.",
+    "Listing": "AWS is listing the job's data. " + _TOO_LATE,
+    "Pending": "the job is pending. " + _NOT_YET,
+}
+
+# Snowball says ThrottlingException where AWSRetry's built-in list says Throttling.
+_RETRY = AWSRetry.jittered_backoff(
+    retries=4, delay=1, max_delay=8,
+    catch_extra_error_codes=["ThrottlingException", "InternalServerError", "ServiceUnavailableException"],
+)
+_DENIED = ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
+           "ExpiredTokenException", "MissingAuthenticationTokenException", "InvalidClientTokenId")
+_THROTTLED = ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded")
+_OPERATION_PERMISSIONS = {
+    "DescribeJob": "snowball:DescribeJob",
+    "ListJobs": "snowball:ListJobs",
+    "ListClusterJobs": "snowball:ListClusterJobs",
+    "GetJobManifest": "snowball:GetJobManifest",
+    "GetJobUnlockCode": "snowball:GetJobUnlockCode",
+}
+
+
+def job_id_problem(job_id):
+    """Why ``job_id`` is not a Snowball job id, or None when it is one."""
+    if isinstance(job_id, str) and JOB_ID_PATTERN.match(job_id):
+        return None
+    return ("job_id must be a Snowball job id: JID or MID followed by a lower-case UUID, 39 characters, "
+            "for example %s (as shown on the device's display and in the AWS console)." % JOB_ID_EXAMPLE)
+
+
+def job_problem(metadata, now=None):
+    """Why AWS will not release this job's manifest and code, or None."""
+    job_id = metadata["JobId"]
+    state = metadata["JobState"]
+    if state != RELEASED_STATE:
+        advice = STATE_ADVICE.get(state, "its manifest and unlock code are released only while it is WithCustomer.")
+        return "Job %s is not usable: %s (state %s)" % (job_id, advice, state)
+    created = metadata.get("CreationDate")
+    if created is not None:
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        age = now - created
+        if age >= datetime.timedelta(days=CREDENTIALS_LIFETIME_DAYS):
+            return ("Job %s: the device credentials expired %d days after creation (created %s, %d days ago): "
+                    "contact AWS Support." % (job_id, CREDENTIALS_LIFETIME_DAYS, created.date().isoformat(), age.days))
+    return None
+
+
+def aws_module(argument_spec, **kwargs):
+    """An AnsibleAWSModule with the job_id check every Snowball module needs."""
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
+    job_id = module.params.get("job_id")
+    if job_id is not None:
+        problem = job_id_problem(job_id)
+        if problem:
+            module.fail_json(msg=problem)
+    return module
+
+
+class SnowballJobs:
+    """The Snowball job-management calls, with retries and readable failures."""
+
+    def __init__(self, module):
+        self.module = module
+        self.client = module.client("snowball", retry_decorator=_RETRY)
+
+    def describe(self, job_id):
+        return self._call("DescribeJob", job_id, JobId=job_id)["JobMetadata"]
+
+    def verified(self, job_id):
+        """The job's metadata, after failing the task when AWS will not release its credentials."""
+        metadata = self.describe(job_id)
+        problem = job_problem(metadata)
+        if problem:
+            self.module.fail_json(msg=problem, job_id=job_id, job_state=metadata["JobState"])
+        return metadata
+
+    def manifest_uri(self, job_id):
+        return self._call("GetJobManifest", job_id, JobId=job_id)["ManifestURI"]
+
+    def unlock_code(self, job_id):
+        return self._call("GetJobUnlockCode", job_id, JobId=job_id)["UnlockCode"]
+
+    def list_jobs(self):
+        return self._paginate("ListJobs", None)
+
+    def cluster_jobs(self, cluster_id):
+        return self._paginate("ListClusterJobs", cluster_id, ClusterId=cluster_id)
+
+    def _paginate(self, operation, resource, **params):
+        entries = []
+        while True:
+            page = self._call(operation, resource, **params)
+            entries.extend(page.get("JobListEntries", []))
+            if not page.get("NextToken"):
+                return entries
+            params["NextToken"] = page["NextToken"]
+
+    def _call(self, operation, resource, **params):
+        method = getattr(self.client, camel_to_snake(operation))
+        try:
+            return method(aws_retry=True, **params)
+        except is_boto3_error_code("InvalidResourceException"):
+            self.module.fail_json(msg="%s was not found in region %s: check the id, and that region (or the "
+                                      "AWS profile) is the one the job was ordered in." % (resource, self.module.region),
+                                  error_code="InvalidResourceException")
+        except is_boto3_error_code("InvalidJobStateException") as error:  # pylint: disable=duplicate-except
+            self.module.fail_json(msg="AWS refused %s for %s: %s" % (operation, resource, _aws_message(error)),
+                                  error_code="InvalidJobStateException")
+        except is_boto3_error_code(_DENIED) as error:  # pylint: disable=duplicate-except
+            self.module.fail_json(msg="AWS denied %s for %s (%s): check the credentials and that they allow %s."
+                                      % (operation, resource, _error_code(error), _OPERATION_PERMISSIONS[operation]),
+                                  error_code=_error_code(error))
+        except is_boto3_error_code(_THROTTLED) as error:  # pylint: disable=duplicate-except
+            self.module.fail_json(msg="AWS kept throttling %s (%s) after several retries: wait a minute and run again."
+                                      % (operation, _error_code(error)), error_code=_error_code(error))
+        except botocore.exceptions.ClientError as error:  # pylint: disable=duplicate-except
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+                self.module.fail_json(msg="The Snowball API kept failing on %s (%s, HTTP %s) after several retries: "
+                                          "try again later." % (operation, _error_code(error),
+                                                                error.response["ResponseMetadata"]["HTTPStatusCode"]),
+                                      error_code=_error_code(error))
+            self.module.fail_json_aws(error, msg="%s failed for %s" % (operation, resource))
+        except botocore.exceptions.NoCredentialsError:
+            self.module.fail_json(msg="No AWS credentials were found: set the profile or access_key/secret_key "
+                                      "options, or AWS_PROFILE / AWS_ACCESS_KEY_ID in the environment.")
+        except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
+                botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectionClosedError) as error:
+            self.module.fail_json(msg="Could not reach the Snowball API for %s (%s): check the network, any proxy, "
+                                      "and region/endpoint_url." % (operation, type(error).__name__))
+        except botocore.exceptions.BotoCoreError as error:
+            self.module.fail_json_aws(error, msg="%s failed for %s" % (operation, resource))
+
+
+def camel_to_snake(name):
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def _error_code(error):
+    return error.response.get("Error", {}).get("Code", "Unknown")
+
+
+def _aws_message(error):
+    return error.response.get("Error", {}).get("Message", "")
+
+
+def snake_job(metadata):
+    """A job as amazon.aws modules return AWS data: snake_case keys, dates as ISO 8601."""
+    job = camel_dict_to_snake_dict(metadata)
+    if isinstance(job.get("creation_date"), datetime.datetime):
+        job["creation_date"] = job["creation_date"].isoformat()
+    return job

@@ -1,0 +1,161 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: snowball_edge_profile
+short_description: Set up a Snowball Edge client profile
+version_added: 0.1.0
+description:
+  - Writes, updates or removes one profile in the Snowball Edge client's config file, the file that
+    C(snowballEdge configure) and AWS OpsHub write, so that the client finds the device's endpoint, manifest
+    and unlock code by profile name and the code never appears on a command line.
+  - Every other profile in the file is kept. The file is written atomically and ends up with mode C(0600) in a
+    directory with mode C(0700), whatever they were before.
+  - A config file that is not valid JSON fails the task and is left untouched.
+author:
+  - fieldops engineering
+options:
+  name:
+    description: The profile name, as given to C(snowballEdge --profile).
+    type: str
+    required: true
+  state:
+    description: Whether the profile should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  job_id:
+    description: The device's Snowball job, recorded in the profile as OpsHub does.
+    type: str
+  unlock_code:
+    description:
+      - The job's unlock code, as returned by M(fieldops.snowball.snowball_unlock_code).
+      - Required with O(state=present). Never shown; masked in C(--diff) output.
+    type: str
+  manifest_path:
+    description: The job's manifest file. Required with O(state=present).
+    type: path
+  endpoint:
+    description:
+      - The device, as its IP address (shown on its display) or C(https://IP). Required with O(state=present).
+    type: str
+  cluster_ips:
+    description: For a cluster, the IP addresses of every device; the profile is then marked as a cluster profile.
+    type: list
+    elements: str
+  config_path:
+    description: The client's config file.
+    type: path
+    default: ~/.aws/snowball/config/snowball-edge.config
+notes:
+  - Supports check mode and C(--diff); the unlock code is masked in the diff.
+seealso:
+  - module: fieldops.snowball.snowball_unlock_code
+  - module: fieldops.snowball.snowball_edge_unlock
+"""
+
+EXAMPLES = r"""
+- name: Write the client profile for the device on the bench
+  fieldops.snowball.snowball_edge_profile:
+    name: bench-device
+    job_id: JID123e4567-e89b-12d3-a456-426655440000
+    unlock_code: "{{ snowball_code.unlock_code }}"
+    manifest_path: ~/.snowball/manifests/JID123e4567-e89b-12d3-a456-426655440000_manifest.bin
+    endpoint: 192.0.2.10
+
+- name: Remove the profile, and the unlock code with it
+  fieldops.snowball.snowball_edge_profile:
+    name: bench-device
+    state: absent
+"""
+
+RETURN = r"""
+config_path:
+  description: The client's config file.
+  returned: always
+  type: str
+  sample: /home/engineer/.aws/snowball/config/snowball-edge.config
+profile:
+  description: The profile's name.
+  returned: always
+  type: str
+  sample: bench-device
+endpoint:
+  description: The device endpoint written to the profile.
+  returned: with O(state=present)
+  type: str
+  sample: https://192.0.2.10
+"""
+
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._edge import DEFAULT_CONFIG_PATH
+from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeError
+from ansible_collections.fieldops.snowball.plugins.module_utils._edge import check_device_ips
+from ansible_collections.fieldops.snowball.plugins.module_utils._edge import client_profile
+from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
+from ansible_collections.fieldops.snowball.plugins.module_utils._edge import set_profile
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import job_id_problem
+
+MASK = "********"
+
+
+def masked(profile, other):
+    """The profile as --diff shows it: the code masked, and marked when it differs."""
+    if profile is None:
+        return ""
+    shown = dict(profile)
+    if "unlockCode" in shown:
+        changed = other is not None and other.get("unlockCode") != profile.get("unlockCode")
+        shown["unlockCode"] = MASK + (" (changed)" if changed else "")
+    return json.dumps(shown, indent=2, sort_keys=True) + "\n"
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            job_id=dict(type="str"),
+            unlock_code=dict(type="str", no_log=True),
+            manifest_path=dict(type="path"),
+            endpoint=dict(type="str"),
+            cluster_ips=dict(type="list", elements="str"),
+            config_path=dict(type="path", default=DEFAULT_CONFIG_PATH),
+        ),
+        required_if=[("state", "present", ("unlock_code", "manifest_path", "endpoint"))],
+        supports_check_mode=True,
+    )
+    params = module.params
+    config_path = os.path.expanduser(params["config_path"])
+    result = dict(changed=False, config_path=config_path, profile=params["name"])
+    profile = None
+    try:
+        if params["state"] == "present":
+            if params["job_id"] and job_id_problem(params["job_id"]):
+                module.fail_json(msg=job_id_problem(params["job_id"]), **result)
+            result["endpoint"] = normalize_endpoint(params["endpoint"])
+            profile = client_profile(params["name"], params["job_id"], params["unlock_code"],
+                                     os.path.abspath(params["manifest_path"]), result["endpoint"],
+                                     check_device_ips(params["cluster_ips"]))
+        changed, before, after = set_profile(config_path, params["name"], profile, module.check_mode)
+    except (EdgeError, OSError) as error:
+        module.fail_json(msg=str(error), **result)
+
+    result["changed"] = changed
+    if module._diff:
+        result["diff"] = dict(before_header="%s: %s" % (config_path, params["name"]),
+                              after_header="%s: %s" % (config_path, params["name"]),
+                              before=masked(before, after), after=masked(after, before))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: snowball_unlock_code
+short_description: Fetch the unlock code of an AWS Snowball job without showing it
+version_added: 0.1.0
+description:
+  - Verifies that the job exists, is C(WithCustomer) and is younger than 360 days, then fetches its
+    29-character unlock code with C(GetJobUnlockCode).
+  - The task result is censored in every callback output and log, as if the task had C(no_log=true), even
+    when the playbook author forgot it. The registered variable still holds RV(unlock_code) for the next
+    task. Do not pass the registered variable to M(ansible.builtin.debug) or a template: Ansible shows what
+    a later task prints.
+  - With O(dest) the code is written to a private file (mode C(0600)) and is not returned at all.
+author:
+  - fieldops engineering
+options:
+  job_id:
+    description:
+      - The Snowball job, for example C(JID123e4567-e89b-12d3-a456-426655440000).
+    type: str
+    required: true
+  dest:
+    description:
+      - Write the code to this file instead of returning it. The file is created with mode C(0600) atomically;
+        its directory must exist and must not be world-writable.
+      - The task is C(changed) only when the file's content changes.
+    type: path
+  vault:
+    description:
+      - With O(dest), encrypt the file with Ansible Vault, using the vault secret the play was started with
+        (C(--vault-id), C(--vault-password-file) or C(--ask-vault-pass)). Read it back with the
+        P(ansible.builtin.unvault#lookup) lookup.
+      - The encryption happens on the controller, and O(dest) is a path on the controller.
+    type: bool
+    default: false
+  check_job_state:
+    description:
+      - Describe the job first and fail with an explanation unless it is C(WithCustomer) and younger than
+        360 days.
+      - Set to V(false) only when an earlier task of the same play verified the job (the
+        P(fieldops.snowball.snowball_unlock#role) role does, to save an API call); AWS still refuses the code
+        of a job that is not C(WithCustomer).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - Supports check mode. With O(dest) it fetches the code to tell whether the file would change, but writes nothing.
+  - The API is called at most twice (C(DescribeJob), C(GetJobUnlockCode)).
+seealso:
+  - module: fieldops.snowball.snowball_manifest
+  - module: fieldops.snowball.snowball_edge_profile
+"""
+
+EXAMPLES = r"""
+- name: Fetch the unlock code (the result is censored in the output)
+  fieldops.snowball.snowball_unlock_code:
+    job_id: JID123e4567-e89b-12d3-a456-426655440000
+  register: snowball_code
+
+- name: Hand it to the Snowball Edge client profile, never to debug
+  fieldops.snowball.snowball_edge_profile:
+    name: bench-device
+    job_id: JID123e4567-e89b-12d3-a456-426655440000
+    unlock_code: "{{ snowball_code.unlock_code }}"
+    manifest_path: ~/.snowball/manifests/JID123e4567-e89b-12d3-a456-426655440000_manifest.bin
+    endpoint: 192.0.2.10
+
+- name: Keep the code for an offline site, encrypted with the play's vault secret
+  fieldops.snowball.snowball_unlock_code:
+    job_id: JID123e4567-e89b-12d3-a456-426655440000
+    dest: ~/.snowball/codes/JID123e4567-e89b-12d3-a456-426655440000.vault
+    vault: true
+"""
+
+RETURN = r"""
+unlock_code:
+  description:
+    - The job's unlock code, five groups of five letters or digits joined by hyphens.
+    - Censored in all output; present in the registered variable.
+  returned: success, without O(dest)
+  type: str
+  sample: 12345-abcde-12345-ABCDE-12345
+job_id:
+  description: The job.
+  returned: success
+  type: str
+  sample: JID123e4567-e89b-12d3-a456-426655440000
+job_state:
+  description: The job's state when it was verified.
+  returned: success, when O(check_job_state=true)
+  type: str
+  sample: WithCustomer
+dest:
+  description: The file the code was written to.
+  returned: success, with O(dest)
+  type: str
+  sample: /home/engineer/.snowball/codes/JID123e4567-e89b-12d3-a456-426655440000.code
+"""
+
+import os
+
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import PrivateFileError
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import read_bytes
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import UNLOCK_CODE_PATTERN
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import aws_module
+
+
+def main():
+    module = aws_module(
+        argument_spec=dict(
+            job_id=dict(type="str", required=True),
+            dest=dict(type="path"),
+            vault=dict(type="bool", default=False),
+            check_job_state=dict(type="bool", default=True),
+        ),
+    )
+    job_id = module.params["job_id"]
+    dest = module.params["dest"]
+    if module.params["vault"]:
+        module.fail_json(msg="vault=true is handled by the collection's action plugin on the controller; "
+                             "call the module as fieldops.snowball.snowball_unlock_code.")
+    if dest:
+        try:
+            check_private_destination(dest)
+        except PrivateFileError as error:
+            module.fail_json(msg=str(error))
+
+    api = SnowballJobs(module)
+    result = dict(changed=False, job_id=job_id)
+    if module.params["check_job_state"]:
+        result["job_state"] = api.verified(job_id)["JobState"]
+
+    code = api.unlock_code(job_id)
+    if not UNLOCK_CODE_PATTERN.match(code):
+        module.no_log_values.add(code)
+        module.fail_json(msg="AWS returned an unlock code for job %s that is not of the documented form (five groups "
+                             "of five letters or digits joined by hyphens); it is not shown. Run again, and contact "
+                             "AWS Support if it persists." % job_id, **result)
+
+    if not dest:
+        module.exit_json(unlock_code=code, **result)
+
+    # Nothing below returns the code: mask it should an error message ever carry it.
+    module.no_log_values.add(code)
+    content = (code + "\n").encode()
+    if read_bytes(dest) != content:
+        result["changed"] = True
+        if not module.check_mode:
+            try:
+                replace_private_file(dest, content, mode=0o600)
+            except (PrivateFileError, OSError) as error:
+                module.fail_json(msg="Could not write the unlock code to %s: %s" % (dest, error))
+    if os.path.exists(dest):  # absent only in check mode
+        result["changed"] = module.set_mode_if_different(dest, 0o600, result["changed"])
+    module.exit_json(dest=dest, **result)
+
+
+if __name__ == "__main__":
+    main()

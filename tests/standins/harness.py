@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A site to test against: the Snowball API stand-in, simulated devices, the
+simulated ``snowballEdge`` on PATH and a private home directory, plus a way to
+run real ``ansible-playbook`` against them.
+
+Used by the unit tests (in-process modules), the integration and leak tests
+(playbooks), the demo and the benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import textwrap
+
+from .snowball_api import ACCESS_KEY, REGION, SECRET_KEY, SnowballApiServer, World
+from .snowball_edge_sim import make_device, write_devices
+
+SIMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snowball_edge_sim.py")
+
+
+class Site:
+    """One field site: jobs at the (stand-in) AWS, devices on the (simulated) bench."""
+
+    def __init__(self, root, world=None, start_api=True):
+        self.root = str(root)
+        self.home = os.path.join(self.root, "home")
+        self.sim_state = os.path.join(self.root, "sim")
+        self.bin = os.path.join(self.root, "bin")
+        self.tmp = os.path.join(self.root, "tmp")
+        for directory in (self.home, self.sim_state, self.bin, self.tmp):
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+        self.devices = []
+        self.client = os.path.join(self.bin, "snowballEdge")
+        with open(self.client, "w", encoding="utf-8") as handle:
+            handle.write("#!%s\nimport runpy, sys\nsys.argv[0] = 'snowballEdge'\nrunpy.run_path(%r, run_name='__main__')\n"
+                         % (sys.executable, SIMULATOR))
+        os.chmod(self.client, 0o755)
+        write_devices(self.sim_state, [])
+        self.api = SnowballApiServer(world or World())
+        if start_api:
+            self.api.start()
+
+    @property
+    def world(self):
+        return self.api.world
+
+    @property
+    def endpoint_url(self):
+        return self.api.endpoint_url
+
+    def stop(self):
+        self.api.stop()
+
+    # --- jobs and devices
+
+    def add_device(self, ip="192.0.2.10", state="WithCustomer", age_days=3, unlock_delay=0.0, device_state="LOCKED",
+                   reachable=True, cluster_id=None, unlock_code=None):
+        """A job at AWS and the device that belongs to it; returns the job id."""
+        job = self.world.add_job(state=state, age_days=age_days, cluster_id=cluster_id, unlock_code=unlock_code)
+        job_id = job["metadata"]["JobId"]
+        self.devices.append(make_device(ip, job_id, job["unlock_code"], job["manifest"], unlock_delay=unlock_delay,
+                                        state=device_state, reachable=reachable))
+        write_devices(self.sim_state, self.devices)
+        return job_id
+
+    def device_states(self):
+        with open(os.path.join(self.sim_state, "devices.json"), encoding="utf-8") as handle:
+            return {ip: device["state"] for ip, device in json.load(handle).items()}
+
+    def client_invocations(self, command=None):
+        path = os.path.join(self.sim_state, "invocations.jsonl")
+        if not os.path.exists(path):
+            return []
+        with open(path, encoding="utf-8") as handle:
+            calls = [json.loads(line) for line in handle]
+        return [call for call in calls if command is None or call["command"] == command]
+
+    def config_path(self):
+        return os.path.join(self.home, ".aws", "snowball", "config", "snowball-edge.config")
+
+    # --- running Ansible
+
+    def env(self, **extra):
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("AWS_", "ANSIBLE_")) or key == "ANSIBLE_COLLECTIONS_PATH"}
+        env.update({
+            "HOME": self.home,
+            "TMPDIR": self.tmp,
+            "PATH": self.bin + os.pathsep + env.get("PATH", ""),
+            "SNOWBALL_SIM_STATE": self.sim_state,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": REGION,
+            # botocore's own retries would hide the modules' retry behaviour from the call counts
+            "AWS_MAX_ATTEMPTS": "1",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCAL_TEMP": os.path.join(self.tmp, "ansible-local"),
+            "ANSIBLE_REMOTE_TMP": os.path.join(self.tmp, "ansible-remote"),
+            "ANSIBLE_DEPRECATION_WARNINGS": "0",
+        })
+        env.update({key: str(value) for key, value in extra.items()})
+        return env
+
+    def inventory(self, hosts=None):
+        """An inventory file: ``hosts`` maps a device name to its host vars (default: one localhost)."""
+        path = os.path.join(self.root, "inventory.ini")
+        lines = ["[devices]"]
+        for name, host_vars in (hosts or {"localhost": {}}).items():
+            pairs = " ".join("%s=%s" % (key, shlex.quote(str(value))) for key, value in host_vars.items())
+            lines.append("%s %s" % (name, pairs))
+        lines += ["", "[devices:vars]", "ansible_connection=local",
+                  "ansible_python_interpreter='{{ ansible_playbook_python }}'"]
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        return path
+
+    def playbook(self, body, args=(), hosts=None, env=None, name="play.yml", check=False):
+        """Run ``ansible-playbook`` on a playbook text; returns the CompletedProcess."""
+        path = os.path.join(self.root, name)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(textwrap.dedent(body))
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", self.inventory(hosts), path]
+        command += list(args)
+        return subprocess.run(command, env=self.env(**(env or {})), cwd=self.root, capture_output=True, text=True,
+                              timeout=600, check=check)
+
+    def aws_defaults(self):
+        """module_defaults for the collection's AWS modules, pointing at the stand-in."""
+        return "group/fieldops.snowball.snowball: {endpoint_url: %s, region: %s}" % (self.endpoint_url, REGION)
+
+
+def result_of(process, task_name):
+    """The JSON result of one task, from a run with the json stdout callback."""
+    report = json.loads(process.stdout)
+    for play in report["plays"]:
+        for task in play["tasks"]:
+            if task["task"]["name"] == task_name:
+                return task["hosts"]
+    raise KeyError(task_name)

@@ -1,0 +1,478 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A local stand-in for the AWS Snowball job-management API.
+
+It listens on loopback and answers what botocore sends: JSON 1.1 over
+``POST /`` with ``X-Amz-Target: AWSIESnowballJobManagementService.<Operation>``,
+signed with SigV4.  Each request is checked against botocore's own service
+model (target, content type, parameters) and its signature is verified with
+the stand-in's credentials; each response is checked against the model's
+output shape before it is sent, so the stand-in cannot drift from the API.
+
+Errors have AWS's real shape: ``{"__type": ..., "message": ...}`` with the
+``x-amzn-ErrorType`` header.  ``GetJobManifest`` hands out presigned-style URLs
+that this server serves itself and that expire.  Faults can be injected
+(throttling, 5xx, delays, dropped connections, truncated manifests).
+
+The server records each call (operation and job id, never a code or a URL)
+so tests can count API round trips.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import random
+import secrets
+import string
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.validate import ParamValidator
+
+TARGET_PREFIX = "AWSIESnowballJobManagementService."
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+ACCESS_KEY = "AKIASTANDIN0EXAMPLE0"
+SECRET_KEY = "standin/secret/key/for/loopback/only/000"
+REGION = "us-east-1"
+SERVED_OPERATIONS = (
+    "DescribeJob",
+    "ListJobs",
+    "GetJobManifest",
+    "GetJobUnlockCode",
+    "DescribeCluster",
+    "ListClusterJobs",
+)
+PAGE_SIZE = 2  # small on purpose: every listing test crosses a page boundary
+
+_MODEL = botocore.session.get_session().get_service_model("snowball")
+
+
+def new_job_id(prefix="JID"):
+    return prefix + str(uuid.uuid4())
+
+
+def new_unlock_code():
+    """A code of the documented form: five groups of five alphanumerics."""
+    alphabet = string.ascii_lowercase + string.digits
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(5))
+
+
+class ApiError(Exception):
+    def __init__(self, code, message, status=400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def check_against_shape(shape, value, where="response"):
+    """Fail loudly when ``value`` carries anything the model does not define."""
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise AssertionError("%s: expected an object" % where)
+        unknown = set(value) - set(shape.members)
+        if unknown:
+            raise AssertionError("%s: members not in the model: %s" % (where, sorted(unknown)))
+        for name, member in value.items():
+            check_against_shape(shape.members[name], member, "%s.%s" % (where, name))
+    elif kind == "list":
+        for index, item in enumerate(value):
+            check_against_shape(shape.member, item, "%s[%d]" % (where, index))
+    elif kind == "string":
+        if not isinstance(value, str):
+            raise AssertionError("%s: expected a string" % where)
+        if shape.enum and value not in shape.enum:
+            raise AssertionError("%s: %r is not one of %s" % (where, value, shape.enum))
+    elif kind == "timestamp":
+        if not isinstance(value, (int, float)):
+            raise AssertionError("%s: JSON 1.1 timestamps are epoch seconds" % where)
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            raise AssertionError("%s: expected a boolean" % where)
+    elif kind in ("integer", "long", "double", "float"):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise AssertionError("%s: expected a number" % where)
+
+
+class Faults:
+    """What the next calls should suffer. Counters are consumed per call."""
+
+    def __init__(self):
+        self.throttle_next = 0
+        self.server_error_next = 0
+        self.drop_next = 0
+        self.delay_seconds = 0.0
+        self.throttle_ratio = 0.0
+        self.truncate_manifest_next = 0
+        self.operations = None  # None: every operation; else a set of names
+        self.random = random.Random(20161130)
+
+    def applies_to(self, operation):
+        return self.operations is None or operation in self.operations
+
+
+class World:
+    """The jobs, clusters and manifests the stand-in knows about."""
+
+    def __init__(self):
+        self.jobs = {}
+        self.clusters = {}
+        self.calls = []
+        self.manifest_downloads = []
+        self.manifest_url_lifetime = 3600
+        self.manifest_tokens = {}
+        self.faults = Faults()
+        self.lock = threading.Lock()
+
+    def add_job(self, job_id=None, state="WithCustomer", age_days=3, unlock_code=None,
+                manifest=None, cluster_id=None, description="fieldops stand-in job"):
+        job_id = job_id or new_job_id()
+        created = time.time() - age_days * 86400
+        job = {
+            "metadata": {
+                "JobId": job_id,
+                "JobState": state,
+                "JobType": "LOCAL_USE",
+                "SnowballType": "EDGE_C",
+                "CreationDate": created,
+                "Description": description,
+            },
+            "unlock_code": unlock_code or new_unlock_code(),
+            "manifest": manifest if manifest is not None else b"SNOWBALL-MANIFEST\x00" + job_id.encode() + secrets.token_bytes(512),
+        }
+        if cluster_id:
+            job["metadata"]["ClusterId"] = cluster_id
+            self.clusters.setdefault(cluster_id, {
+                "ClusterId": cluster_id, "ClusterState": "InUse", "JobType": "LOCAL_USE",
+                "SnowballType": "EDGE_C", "CreationDate": created, "Description": "stand-in cluster",
+            })
+        self.jobs[job_id] = job
+        return job
+
+    def set_state(self, job_id, state):
+        self.jobs[job_id]["metadata"]["JobState"] = state
+
+    def record(self, operation, job_id=None):
+        with self.lock:
+            self.calls.append({"operation": operation, "job_id": job_id, "time": time.time()})
+
+    def count(self, operation=None, job_id=None):
+        return sum(1 for call in self.calls
+                   if (operation is None or call["operation"] == operation)
+                   and (job_id is None or call["job_id"] == job_id))
+
+    def reset_calls(self):
+        with self.lock:
+            self.calls = []
+            self.manifest_downloads = []
+
+    # --- serialisation, so the demo and the benchmark can run the stand-in as a process
+
+    def to_file(self, path):
+        data = {job_id: {"metadata": job["metadata"], "unlock_code": job["unlock_code"],
+                         "manifest_hex": job["manifest"].hex()} for job_id, job in self.jobs.items()}
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump({"jobs": data, "clusters": self.clusters}, handle)
+
+    @classmethod
+    def from_file(cls, path):
+        world = cls()
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        for job_id, job in data["jobs"].items():
+            world.jobs[job_id] = {"metadata": job["metadata"], "unlock_code": job["unlock_code"],
+                                  "manifest": bytes.fromhex(job["manifest_hex"])}
+        world.clusters = data["clusters"]
+        return world
+
+
+class SnowballApiHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "SnowballStandIn/1.0"
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """Quiet: the request line of a manifest download carries its signature."""
+
+    @property
+    def world(self):
+        return self.server.world
+
+    # --- HTTP plumbing
+
+    def _send(self, status, body, headers=None):
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_json(self, status, payload, headers=None):
+        headers = dict(headers or {})
+        headers.setdefault("Content-Type", JSON_CONTENT_TYPE)
+        headers["x-amzn-RequestId"] = str(uuid.uuid4())
+        self._send(status, json.dumps(payload).encode(), headers)
+
+    def _send_error(self, error):
+        self._send_json(error.status, {"__type": error.code, "message": error.message},
+                        {"x-amzn-ErrorType": error.code})
+
+    def _drop_connection(self):
+        self.close_connection = True
+        self.connection.shutdown(2)
+
+    # --- the API
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        try:
+            operation = self._check_envelope(body)
+        except ApiError as error:
+            self._send_error(error)
+            return
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            self._send_error(ApiError("SerializationException", "The request body is not JSON."))
+            return
+        self.world.record(operation, params.get("JobId") or params.get("ClusterId"))
+        if self._inject_fault(operation):
+            return
+        try:
+            report = ParamValidator().validate(params, _MODEL.operation_model(operation).input_shape)
+            if report.has_errors():
+                raise ApiError("ValidationException", report.generate_report())
+            result = getattr(self, "op_" + operation)(params)
+            check_against_shape(_MODEL.operation_model(operation).output_shape, result, operation)
+        except ApiError as error:
+            self._send_error(error)
+            return
+        self._send_json(200, result)
+
+    def _check_envelope(self, body):
+        target = self.headers.get("X-Amz-Target", "")
+        if self.path != "/" or not target.startswith(TARGET_PREFIX):
+            raise ApiError("UnknownOperationException", "Expected POST / with an X-Amz-Target header.")
+        operation = target[len(TARGET_PREFIX):]
+        if operation not in _MODEL.operation_names:
+            raise ApiError("UnknownOperationException", "Unknown operation %s." % operation)
+        if operation not in SERVED_OPERATIONS:
+            raise ApiError("UnknownOperationException", "The stand-in does not serve %s." % operation)
+        if self.headers.get("Content-Type", "").split(";")[0] != JSON_CONTENT_TYPE:
+            raise ApiError("SerializationException", "Expected Content-Type %s." % JSON_CONTENT_TYPE)
+        self._check_signature(body)
+        return operation
+
+    def _check_signature(self, body):
+        authorization = self.headers.get("Authorization", "")
+        amz_date = self.headers.get("X-Amz-Date", "")
+        if not authorization.startswith("AWS4-HMAC-SHA256 ") or not amz_date:
+            raise ApiError("MissingAuthenticationTokenException", "Request is missing a SigV4 Authorization header.", 403)
+        fields = dict(part.strip().split("=", 1) for part in authorization[len("AWS4-HMAC-SHA256 "):].split(","))
+        access_key, _date, region, service, _terminator = fields["Credential"].split("/")
+        if access_key != ACCESS_KEY:
+            raise ApiError("UnrecognizedClientException", "The security token included in the request is invalid.", 400)
+        if service != "snowball":
+            raise ApiError("InvalidSignatureException", "Credential should be scoped to correct service: 'snowball'.", 403)
+        signed = fields["SignedHeaders"].split(";")
+        request = AWSRequest(method="POST", url="http://%s/" % self.headers["Host"], data=body,
+                             headers={name: self.headers[name] for name in signed})
+        request.context["timestamp"] = amz_date
+        signer = SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "snowball", region)
+        expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
+        if not hmac.compare_digest(expected, fields["Signature"]):
+            raise ApiError("InvalidSignatureException", "The request signature we calculated does not match the signature you provided.", 403)
+
+    def _inject_fault(self, operation):
+        faults = self.world.faults
+        if not faults.applies_to(operation):
+            return False
+        if faults.delay_seconds:
+            time.sleep(faults.delay_seconds)
+        with self.world.lock:
+            if faults.drop_next:
+                faults.drop_next -= 1
+                action = "drop"
+            elif faults.throttle_next or (faults.throttle_ratio and faults.random.random() < faults.throttle_ratio):
+                faults.throttle_next = max(0, faults.throttle_next - 1)
+                action = "throttle"
+            elif faults.server_error_next:
+                faults.server_error_next -= 1
+                action = "5xx"
+            else:
+                return False
+        if action == "drop":
+            self._drop_connection()
+        elif action == "throttle":
+            self._send_error(ApiError("ThrottlingException", "Rate exceeded"))
+        else:
+            self._send_error(ApiError("InternalFailure", "We encountered an internal error. Please try again.", 500))
+        return True
+
+    def _job(self, job_id):
+        job = self.world.jobs.get(job_id)
+        if job is None:
+            raise ApiError("InvalidResourceException", "The specified job %s does not exist." % job_id)
+        return job
+
+    def _released_job(self, job_id):
+        job = self._job(job_id)
+        state = job["metadata"]["JobState"]
+        if state != "WithCustomer":
+            raise ApiError("InvalidJobStateException",
+                           "The job %s is in state %s; credentials are available only while it is WithCustomer." % (job_id, state))
+        if time.time() - job["metadata"]["CreationDate"] > 360 * 86400:
+            raise ApiError("InvalidJobStateException",
+                           "The credentials of job %s expired 360 days after it was created." % job_id)
+        return job
+
+    def op_DescribeJob(self, params):
+        return {"JobMetadata": self._job(params["JobId"])["metadata"]}
+
+    def op_GetJobUnlockCode(self, params):
+        return {"UnlockCode": self._released_job(params["JobId"])["unlock_code"]}
+
+    def op_GetJobManifest(self, params):
+        job_id = params["JobId"]
+        self._released_job(job_id)
+        token = secrets.token_hex(32)
+        amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        with self.world.lock:
+            self.world.manifest_tokens[token] = (job_id, time.time() + self.world.manifest_url_lifetime)
+        host, port = self.server.server_address[:2]
+        uri = ("http://%s:%d/manifests/%s_manifest.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=%s"
+               "&X-Amz-Expires=%d&X-Amz-Credential=%s%%2F%s%%2F%s%%2Fs3%%2Faws4_request&X-Amz-Signature=%s"
+               % (host, port, job_id, amz_date, self.world.manifest_url_lifetime, ACCESS_KEY, amz_date[:8], REGION, token))
+        return {"ManifestURI": uri}
+
+    def _page(self, entries, params):
+        start = int(params.get("NextToken") or 0) if str(params.get("NextToken", "0")).isdigit() else None
+        if start is None or start > len(entries):
+            raise ApiError("InvalidNextTokenException", "The NextToken is not valid.")
+        size = min(params.get("MaxResults") or PAGE_SIZE, PAGE_SIZE)
+        result = {"JobListEntries": entries[start:start + size]}
+        if start + size < len(entries):
+            result["NextToken"] = str(start + size)
+        return result
+
+    @staticmethod
+    def _list_entry(metadata):
+        entry = {key: metadata[key] for key in ("JobId", "JobState", "JobType", "SnowballType", "CreationDate", "Description")}
+        entry["IsMaster"] = False
+        return entry
+
+    def op_ListJobs(self, params):
+        return self._page([self._list_entry(job["metadata"]) for job in self.world.jobs.values()], params)
+
+    def _cluster(self, cluster_id):
+        if cluster_id not in self.world.clusters:
+            raise ApiError("InvalidResourceException", "The specified cluster %s does not exist." % cluster_id)
+        return self.world.clusters[cluster_id]
+
+    def op_DescribeCluster(self, params):
+        return {"ClusterMetadata": self._cluster(params["ClusterId"])}
+
+    def op_ListClusterJobs(self, params):
+        self._cluster(params["ClusterId"])
+        entries = [self._list_entry(job["metadata"]) for job in self.world.jobs.values()
+                   if job["metadata"].get("ClusterId") == params["ClusterId"]]
+        return self._page(entries, params)
+
+    # --- presigned manifest downloads
+
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        token = (parse_qs(parts.query).get("X-Amz-Signature") or [""])[0]
+        with self.world.lock:
+            grant = self.world.manifest_tokens.get(token)
+        if grant is None or not parts.path.startswith("/manifests/"):
+            self._send(403, b"<Error><Code>SignatureDoesNotMatch</Code></Error>", {"Content-Type": "application/xml"})
+            return
+        job_id, expires = grant
+        if time.time() > expires:
+            self._send(403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+                       {"Content-Type": "application/xml"})
+            return
+        manifest = self.world.jobs[job_id]["manifest"]
+        self.world.manifest_downloads.append(job_id)
+        faults = self.world.faults
+        with self.world.lock:
+            truncate = faults.truncate_manifest_next > 0
+            faults.truncate_manifest_next = max(0, faults.truncate_manifest_next - 1)
+        self.send_response(200)
+        self.send_header("Content-Type", "binary/octet-stream")
+        self.send_header("Content-Length", str(len(manifest)))
+        self.end_headers()
+        self.wfile.write(manifest[: len(manifest) // 2] if truncate else manifest)
+        if truncate:
+            self._drop_connection()
+
+
+class SnowballApiServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, world=None, host="127.0.0.1", port=0):
+        super().__init__((host, port), SnowballApiHandler)
+        self.world = world or World()
+        self._thread = None
+
+    @property
+    def endpoint_url(self):
+        host, port = self.server_address[:2]
+        return "http://%s:%d" % (host, port)
+
+    def start(self):
+        self._thread = threading.Thread(target=self.serve_forever, name="snowball-api-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+        if self._thread:
+            self._thread.join()
+
+
+def manifest_digest(manifest):
+    return hashlib.sha256(manifest).hexdigest()
+
+
+def main(argv=None):
+    """Serve a world file until killed: ``snowball_api.py WORLD.json PORT_FILE [THROTTLE_RATIO]``.
+
+    The demo and the benchmark run the stand-in as a process; the port it
+    bound is written to PORT_FILE once it accepts connections.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    server = SnowballApiServer(World.from_file(args[0]))
+    if len(args) > 2:
+        server.world.faults.throttle_ratio = float(args[2])
+    with open(args[1] + ".tmp", "w", encoding="utf-8") as handle:
+        handle.write(str(server.server_address[1]))
+    os.replace(args[1] + ".tmp", args[1])
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
