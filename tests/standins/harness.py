@@ -111,11 +111,11 @@ class Site:
     def inventory(self, hosts=None):
         """An inventory file: ``hosts`` maps a device name to its host vars (default: one localhost)."""
         path = os.path.join(self.root, "inventory.ini")
-        lines = ["[devices]"]
+        lines = ["[snowball_devices]"]
         for name, host_vars in (hosts or {"localhost": {}}).items():
             pairs = " ".join("%s=%s" % (key, shlex.quote(str(value))) for key, value in host_vars.items())
             lines.append("%s %s" % (name, pairs))
-        lines += ["", "[devices:vars]", "ansible_connection=local",
+        lines += ["", "[snowball_devices:vars]", "ansible_connection=local",
                   "ansible_python_interpreter='{{ ansible_playbook_python }}'"]
         with open(path, "w", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
