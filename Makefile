@@ -50,6 +50,9 @@ stage: env
 	rm -rf $(STAGED) && mkdir -p $(STAGED)
 	tar -c --exclude=./.git --exclude=./.venv --exclude=./.build --exclude=./tests/output \
 	    --exclude=__pycache__ --exclude=./bench/results . | tar -x -C $(STAGED)
+	# ansible-test walks up to the nearest .git for its file list; this checkout's
+	# .gitignore hides .build, so the stage gets a repository of its own.
+	git -C $(STAGED) init -q
 
 sanity: stage
 	cd $(STAGED) && $(BIN)/ansible-test sanity --python 3.11 --color no

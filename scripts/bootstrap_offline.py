@@ -37,7 +37,14 @@ wheel = sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bun
 sys.path.insert(0, wheel)
 from pip._internal.cli.main import main  # noqa: E402
 
-sys.exit(main(["install", "--upgrade", "--force-reinstall"] + sys.argv[1:]))
+# get-pip.py's own flags: without them it installs setuptools and wheel too.
+args = sys.argv[1:]
+for flag, package in (("--no-setuptools", "setuptools"), ("--no-wheel", "wheel")):
+    if flag in args:
+        args.remove(flag)
+    else:
+        args.append(package)
+sys.exit(main(["install", "--upgrade", "--force-reinstall"] + args))
 '''
 
 
@@ -64,8 +71,11 @@ def install_amazon_aws(wheel, root):
 
 
 def seed_get_pip():
+    """Seed the cache, unless it holds the real script (fetched where the host is reachable)."""
     if os.path.exists(GET_PIP_CACHE):
-        return
+        with open(GET_PIP_CACHE, encoding="utf-8") as handle:
+            if GET_PIP_SEED.splitlines()[0] not in handle.read():
+                return
     os.makedirs(os.path.dirname(GET_PIP_CACHE), exist_ok=True)
     with open(GET_PIP_CACHE, "w", encoding="utf-8") as handle:
         handle.write(GET_PIP_SEED)

@@ -28,7 +28,7 @@ def main():
                                       "snowball_unlock_poll_interval": 0.5}}
             print("Running playbooks/unlock.yml against the local stand-ins (job %s) ..." % job_id)
             runs, calls = [], []
-            for _ in range(2):  # the second run shows that an unlocked device is left alone
+            for _run in range(2):  # the second run shows that an unlocked device is left alone
                 runs.append(site.playbook(playbook, hosts=hosts, name="unlock.yml"))
                 calls.append(site.world.count() - sum(calls))
                 sys.stdout.write(runs[-1].stdout)

@@ -14,7 +14,7 @@ description:
   - Fails for anything else, such as shell metacharacters, a C(user:password@) part, a path or another port,
     so a play can refuse a bad endpoint before it calls AWS or the client.
 author:
-  - fieldops engineering
+  - fieldops engineering (@fieldops)
 options:
   _input:
     description: The endpoint.

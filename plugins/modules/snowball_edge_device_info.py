@@ -15,7 +15,7 @@ description:
   - With a O(profile) that the client's config file does not hold yet, returns RV(profile_found=false) without
     running the client, so a play can tell a first run from a re-run.
 author:
-  - fieldops engineering
+  - fieldops engineering (@fieldops)
 extends_documentation_fragment:
   - fieldops.snowball.client
 notes:

@@ -18,7 +18,7 @@ description:
     directory with mode C(0700), whatever they were before.
   - A config file that is not valid JSON fails the task and is left untouched.
 author:
-  - fieldops engineering
+  - fieldops engineering (@fieldops)
 options:
   name:
     description: The profile name, as given to C(snowballEdge --profile).
@@ -134,7 +134,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    config_path = os.path.expanduser(params["config_path"])
+    config_path = params["config_path"]
     result = dict(changed=False, config_path=config_path, profile=params["name"])
     profile = None
     try:

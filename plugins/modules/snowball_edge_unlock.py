@@ -17,7 +17,7 @@ description:
   - The client is run with a list of arguments, never through a shell, and with a profile, so the unlock code is
     never on any process's command line.
 author:
-  - fieldops engineering
+  - fieldops engineering (@fieldops)
 extends_documentation_fragment:
   - fieldops.snowball.client
 options:

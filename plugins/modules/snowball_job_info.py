@@ -14,7 +14,7 @@ description:
   - Describes one Snowball job, every job of the account in the region, or the jobs of a cluster.
   - Read-only; the job's manifest and unlock code are never fetched.
 author:
-  - fieldops engineering
+  - fieldops engineering (@fieldops)
 options:
   job_id:
     description:

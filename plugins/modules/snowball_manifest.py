@@ -18,7 +18,7 @@ description:
   - The presigned URL is a bearer credential for 60 minutes; it never appears in the output, in errors or in logs.
   - Like M(ansible.builtin.get_url), an existing O(dest) is not downloaded again unless O(force=true).
 author:
-  - fieldops engineering
+  - fieldops engineering (@fieldops)
 options:
   job_id:
     description:
@@ -138,7 +138,8 @@ def main():
 
     if current is None or module.params["force"]:
         if module.check_mode:
-            module.exit_json(**dict(result, changed=True))
+            result["changed"] = True
+            module.exit_json(**result)
         data = download(module, api.manifest_uri(job_id), job_id)
         if data != current:
             try:

@@ -15,11 +15,11 @@ description:
     29-character unlock code with C(GetJobUnlockCode).
   - The task result is censored in every callback output and log, as if the task had C(no_log=true), even
     when the playbook author forgot it. The registered variable still holds RV(unlock_code) for the next
-    task. Do not pass the registered variable to M(ansible.builtin.debug) or a template: Ansible shows what
-    a later task prints.
+    task. Do not pass the registered variable to M(ansible.builtin.debug) or a template, because Ansible shows
+    what a later task prints.
   - With O(dest) the code is written to a private file (mode C(0600)) and is not returned at all.
 author:
-  - fieldops engineering
+  - fieldops engineering (@fieldops)
 options:
   job_id:
     description:

@@ -67,7 +67,7 @@ def new_job_id(prefix="JID"):
 def new_unlock_code():
     """A code of the documented form: five groups of five alphanumerics."""
     alphabet = string.ascii_lowercase + string.digits
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(5))
+    return "-".join("".join(secrets.choice(alphabet) for _char in range(5)) for _group in range(5))
 
 
 class ApiError(Exception):
