@@ -20,10 +20,16 @@ class PrivateFileError(Exception):
     """A private file cannot be written safely; the message says why and what to do."""
 
 
-def check_private_destination(path):
-    """Refuse destinations where a secret could be read or redirected by others."""
+def check_private_destination(path, missing_parent_ok=False):
+    """Refuse destinations where a secret could be read or redirected by others.
+
+    ``missing_parent_ok`` is for check mode, where an earlier task that would
+    create the directory did not run.
+    """
     parent = os.path.dirname(os.path.abspath(path)) or "."
     if not os.path.isdir(parent):
+        if missing_parent_ok:
+            return
         raise PrivateFileError("The directory %s does not exist: create it (mode 0700) first." % parent)
     if os.stat(parent).st_mode & stat.S_IWOTH:
         raise PrivateFileError("The directory %s is world-writable, so another user could replace the file: "

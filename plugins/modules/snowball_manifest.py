@@ -127,7 +127,7 @@ def main():
     job_id = module.params["job_id"]
     dest = module.params["dest"]
     try:
-        check_private_destination(dest)
+        check_private_destination(dest, missing_parent_ok=module.check_mode)
     except PrivateFileError as error:
         module.fail_json(msg=str(error))
 

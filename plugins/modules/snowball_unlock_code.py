@@ -134,7 +134,7 @@ def main():
                              "call the module as fieldops.snowball.snowball_unlock_code.")
     if dest:
         try:
-            check_private_destination(dest)
+            check_private_destination(dest, missing_parent_ok=module.check_mode)
         except PrivateFileError as error:
             module.fail_json(msg=str(error))
 

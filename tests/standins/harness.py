@@ -136,6 +136,28 @@ class Site:
         return "group/fieldops.snowball.snowball: {endpoint_url: %s, region: %s}" % (self.endpoint_url, REGION)
 
 
+ROLE_PLAY = """
+- name: Bring the devices online
+  hosts: snowball_devices
+  gather_facts: false
+  roles:
+    - role: fieldops.snowball.snowball_unlock
+"""
+
+
+def device_vars(site, job_id, ip="192.0.2.10", **extra):
+    """Host vars of one device for the role, pointed at the stand-ins."""
+    host_vars = {
+        "snowball_unlock_job_id": job_id,
+        "snowball_unlock_endpoint": ip,
+        "snowball_unlock_aws_endpoint_url": site.endpoint_url,
+        "snowball_unlock_aws_region": "us-east-1",
+        "snowball_unlock_poll_interval": 0.2,
+    }
+    host_vars.update(extra)
+    return host_vars
+
+
 def result_of(process, task_name):
     """The JSON result of one task, from a run with the json stdout callback."""
     report = json.loads(process.stdout)
