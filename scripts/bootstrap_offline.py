@@ -2,10 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make the things a Galaxy server would give us available without one.
 
-* amazon.aws: taken from the `ansible` community package on PyPI, which ships
-  every collection it includes under ansible_collections/. The wheel is
-  downloaded once into .build/downloads and amazon/aws is unpacked into each
-  collections root given on the command line.
+* amazon.aws (the collection's dependency), and ansible.posix and
+  community.general (the tests' json and yaml stdout callbacks, which left
+  ansible-core in 2.19): taken from the `ansible` community package on PyPI,
+  which ships every collection it includes under ansible_collections/. The
+  wheel is downloaded once into .build/downloads and the collections are
+  unpacked into each collections root given on the command line.
 * ansible-test's pip bootstrap script: ansible-test downloads get-pip-24.2.py
   from a host that cannot be reached here. Its cache is seeded with a small
   script that installs pip from the wheel bundled with the standard library's
@@ -23,7 +25,7 @@ import zipfile
 
 ANSIBLE_PACKAGE = "ansible==12.3.0"
 DOWNLOADS = os.path.join(".build", "downloads")
-MEMBER_PREFIX = "ansible_collections/amazon/aws/"
+COLLECTIONS = ("amazon/aws", "ansible/posix", "community/general")
 GET_PIP_CACHE = os.path.expanduser("~/.ansible/test/cache/get_pip_24_2.py")
 GET_PIP_SEED = '''\
 """Stand-in for get-pip.py: install pip from the standard library's bundled wheel."""
@@ -58,16 +60,17 @@ def ansible_wheel():
     return found[0]
 
 
-def install_amazon_aws(wheel, root):
-    target = os.path.join(root, "ansible_collections", "amazon", "aws")
+def install_collection(wheel, root, collection):
+    target = os.path.join(root, "ansible_collections", collection)
     if os.path.exists(os.path.join(target, "MANIFEST.json")):
         return
     shutil.rmtree(target, ignore_errors=True)
+    prefix = "ansible_collections/%s/" % collection
     with zipfile.ZipFile(wheel) as archive:
         for member in archive.namelist():
-            if member.startswith(MEMBER_PREFIX) and not member.endswith("/"):
+            if member.startswith(prefix) and not member.endswith("/"):
                 archive.extract(member, root)
-    print("amazon.aws installed in %s" % root)
+    print("%s installed in %s" % (collection.replace("/", "."), root))
 
 
 def seed_get_pip():
@@ -84,7 +87,8 @@ def seed_get_pip():
 def main():
     wheel = ansible_wheel()
     for root in sys.argv[1:]:
-        install_amazon_aws(wheel, root)
+        for collection in COLLECTIONS:
+            install_collection(wheel, root, collection)
     seed_get_pip()
 
 
