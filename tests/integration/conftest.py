@@ -7,6 +7,10 @@ against the collection installed from its tarball."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+
 import pytest
 
 from ansible_collections.fieldops.snowball.tests.standins.harness import Site
@@ -17,3 +21,35 @@ def site(tmp_path):
     site = Site(tmp_path)
     yield site
     site.stop()
+
+
+LEAK_REPORTS = os.path.join("tests", "output", "leaks")
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the xdist controller, or a run without xdist
+        shutil.rmtree(LEAK_REPORTS, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The leak suite's table: scenarios run, places searched, leaks found, bad inputs refused."""
+    if not os.path.isdir(LEAK_REPORTS):
+        return
+    rows = []
+    for name in sorted(os.listdir(LEAK_REPORTS)):
+        with open(os.path.join(LEAK_REPORTS, name), encoding="utf-8") as handle:
+            rows.extend(json.load(handle))
+    runs = [row for row in rows if "scenario" in row and not row.get("expected")]
+    planted = [row for row in rows if row.get("expected")]
+    bad_inputs = [row for row in rows if "bad_input" in row]
+    write = terminalreporter.write_line
+    terminalreporter.section("leak-canary suite")
+    write("%-40s %-22s %8s %6s" % ("scenario", "variant", "places", "leaks"))
+    for row in runs:
+        write("%-40s %-22s %8d %6d" % (row["scenario"][:40], row["variant"], row["places"], len(row["leaks"])))
+    write("")
+    write("scenarios run:       %d (%d runs)" % (len({row["scenario"] for row in runs}), len(runs)))
+    write("places searched:     %d" % sum(row["places"] for row in runs))
+    write("leaks found:         %d" % sum(len(row["leaks"]) for row in runs))
+    write("planted leak found:  %s" % ("yes, in " + ", ".join(planted[0]["leaks"]) if planted else "not run"))
+    write("bad inputs refused:  %d (%s)" % (len(bad_inputs), "; ".join(row["bad_input"] for row in bad_inputs)))

@@ -43,6 +43,7 @@ class Site:
         os.chmod(self.client, 0o755)
         write_devices(self.sim_state, [])
         self.api = SnowballApiServer(world or World())
+        self.stopped = not start_api
         if start_api:
             self.api.start()
 
@@ -55,7 +56,9 @@ class Site:
         return self.api.endpoint_url
 
     def stop(self):
-        self.api.stop()
+        if not self.stopped:
+            self.stopped = True
+            self.api.stop()
 
     # --- jobs and devices
 
@@ -87,8 +90,10 @@ class Site:
     # --- running Ansible
 
     def env(self, **extra):
+        # Only ANSIBLE_COLLECTIONS_PATH says where the collection under test is: PYTHONPATH
+        # (which the tests need to import the stand-ins) would let Ansible find the source tree too.
         env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("AWS_", "ANSIBLE_")) or key == "ANSIBLE_COLLECTIONS_PATH"}
+               if not key.startswith(("AWS_", "ANSIBLE_")) and key != "PYTHONPATH" or key == "ANSIBLE_COLLECTIONS_PATH"}
         env.update({
             "HOME": self.home,
             "TMPDIR": self.tmp,
