@@ -110,7 +110,7 @@ def set_profile(path, name, profile, check_mode=False):
             return False, None, None
         if check_mode:
             return True, None, profile
-        os.makedirs(directory, mode=0o700)
+        os.makedirs(directory, mode=0o700, exist_ok=True)  # parallel forks race to create it
     with _directory_locked(directory):
         config = load_config(path)
         before = config["profiles"].get(name)
