@@ -110,7 +110,9 @@ class Site:
             "ANSIBLE_REMOTE_TMP": os.path.join(self.tmp, "ansible-remote"),
             "ANSIBLE_DEPRECATION_WARNINGS": "0",
         })
-        env.update({key: str(value) for key, value in extra.items()})
+        env.update({key: str(value) for key, value in extra.items() if value is not None})
+        for key in [key for key, value in extra.items() if value is None]:  # None: leave the variable unset
+            env.pop(key, None)
         return env
 
     def inventory(self, hosts=None):
