@@ -75,5 +75,6 @@ class ActionModule(ActionBase):
         if self._task.check_mode:
             return True
         vault_id, secret = match_encrypt_secret(secrets, encrypt_vault_id=C.DEFAULT_VAULT_ENCRYPT_IDENTITY)
-        replace_private_file(path, vault.encrypt(code, secret=secret, vault_id=vault_id), mode=0o600)
+        replace_private_file(path, vault.encrypt(code, secret=secret, vault_id=vault_id), mode=0o600,
+                             create_parent=True)
         return True

@@ -23,10 +23,14 @@ class PrivateFileError(Exception):
 def check_private_destination(path, missing_parent_ok=False):
     """Refuse destinations where a secret could be read or redirected by others.
 
-    ``missing_parent_ok`` is for check mode, where an earlier task that would
-    create the directory did not run.
+    ``missing_parent_ok`` is for callers that create the directory (privately)
+    when they write, and for check mode, where an earlier task that would
+    create it did not run.
     """
     parent = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.islink(parent):
+        raise PrivateFileError("The directory %s is a symbolic link: refusing to write a secret where it points. "
+                               "Use a private directory (mode 0700)." % parent)
     if not os.path.isdir(parent):
         if missing_parent_ok:
             return
@@ -54,12 +58,16 @@ def sha1_of(data):
     return hashlib.sha1(data).hexdigest()
 
 
-def replace_private_file(path, data, mode=0o600):
+def replace_private_file(path, data, mode=0o600, create_parent=False):
     """Write ``data`` to ``path`` atomically: a private temporary file in the
     same directory, flushed to disk, then renamed over the old file. A failure
-    leaves the old file as it was and no temporary file behind."""
-    check_private_destination(path)
+    leaves the old file as it was and no temporary file behind.
+
+    With ``create_parent`` a missing directory is created with mode 0700."""
+    check_private_destination(path, missing_parent_ok=create_parent)
     directory = os.path.dirname(os.path.abspath(path))
+    if create_parent:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as handle:

@@ -19,11 +19,8 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
 
-JOB_ID_PATTERN = re.compile(r"(M|J)ID[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-CLUSTER_ID_PATTERN = re.compile(r"CID[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-JOB_ID_EXAMPLE = "JID123e4567-e89b-12d3-a456-426655440000"
-UNLOCK_CODE_PATTERN = re.compile(r"[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){4}\Z")
 CREDENTIALS_LIFETIME_DAYS = 360
 RELEASED_STATE = "WithCustomer"
 
@@ -65,14 +62,6 @@ _OPERATION_PERMISSIONS = {
     "GetJobManifest": "snowball:GetJobManifest",
     "GetJobUnlockCode": "snowball:GetJobUnlockCode",
 }
-
-
-def job_id_problem(job_id):
-    """Why ``job_id`` is not a Snowball job id, or None when it is one."""
-    if isinstance(job_id, str) and JOB_ID_PATTERN.match(job_id):
-        return None
-    return ("job_id must be a Snowball job id: JID or MID followed by a lower-case UUID, 39 characters, "
-            "for example %s (as shown on the device's display and in the AWS console)." % JOB_ID_EXAMPLE)
 
 
 def job_problem(metadata, now=None):

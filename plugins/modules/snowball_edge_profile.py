@@ -102,7 +102,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._edge import che
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import client_profile
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import set_profile
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import job_id_problem
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
 
 MASK = "********"
 

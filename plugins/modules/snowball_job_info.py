@@ -85,7 +85,7 @@ jobs:
       returned: when the job is part of a cluster
 """
 
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import CLUSTER_ID_PATTERN
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import CLUSTER_ID_PATTERN
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import JOB_STATES
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import aws_module

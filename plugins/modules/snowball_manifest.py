@@ -27,7 +27,8 @@ options:
     required: true
   dest:
     description:
-      - Where to write the manifest. The directory must exist and must not be world-writable.
+      - Where to write the manifest. A missing directory is created with mode C(0700); an existing one must not
+        be world-writable or a symbolic link.
     type: path
     required: true
   mode:
@@ -127,7 +128,7 @@ def main():
     job_id = module.params["job_id"]
     dest = module.params["dest"]
     try:
-        check_private_destination(dest, missing_parent_ok=module.check_mode)
+        check_private_destination(dest, missing_parent_ok=True)
     except PrivateFileError as error:
         module.fail_json(msg=str(error))
 
@@ -143,7 +144,7 @@ def main():
         data = download(module, api.manifest_uri(job_id), job_id)
         if data != current:
             try:
-                replace_private_file(dest, data, mode=0o600)
+                replace_private_file(dest, data, mode=0o600, create_parent=True)
             except (PrivateFileError, OSError) as error:
                 module.fail_json(msg="Could not write the manifest to %s: %s" % (dest, error))
             result["changed"] = True

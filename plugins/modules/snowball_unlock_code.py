@@ -37,7 +37,8 @@ options:
       - With O(dest), encrypt the file with Ansible Vault, using the vault secret the play was started with
         (C(--vault-id), C(--vault-password-file) or C(--ask-vault-pass)). Read it back with the
         P(ansible.builtin.unvault#lookup) lookup.
-      - The encryption happens on the controller, and O(dest) is a path on the controller.
+      - The encryption happens on the controller, and O(dest) is a path on the controller. Its directory is
+        created with mode C(0700) if missing.
     type: bool
     default: false
   check_job_state:
@@ -113,7 +114,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._files import Pr
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import read_bytes
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import UNLOCK_CODE_PATTERN
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import aws_module
 

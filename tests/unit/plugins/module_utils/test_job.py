@@ -9,6 +9,7 @@ import datetime
 import botocore.session
 import pytest
 
+from ansible_collections.fieldops.snowball.plugins.module_utils import _ids
 from ansible_collections.fieldops.snowball.plugins.module_utils import _job
 
 NOW = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.timezone.utc)
@@ -27,7 +28,7 @@ def test_job_states_are_botocores():
 
 def test_job_id_pattern_is_botocores():
     model = botocore.session.get_session().get_service_model("snowball")
-    assert _job.JOB_ID_PATTERN.pattern.rstrip("\\Z") == model.shape_for("JobId").metadata["pattern"]
+    assert _ids.JOB_ID_PATTERN.pattern.rstrip("\\Z") == model.shape_for("JobId").metadata["pattern"]
 
 
 @pytest.mark.parametrize("job_id", [
@@ -35,7 +36,7 @@ def test_job_id_pattern_is_botocores():
     "MID123e4567-e89b-12d3-a456-426655440000",
 ])
 def test_valid_job_ids(job_id):
-    assert _job.job_id_problem(job_id) is None
+    assert _ids.job_id_problem(job_id) is None
 
 
 @pytest.mark.parametrize("job_id", [
@@ -51,8 +52,8 @@ def test_valid_job_ids(job_id):
     None,
 ])
 def test_invalid_job_ids_name_the_expected_form(job_id):
-    problem = _job.job_id_problem(job_id)
-    assert _job.JOB_ID_EXAMPLE in problem
+    problem = _ids.job_id_problem(job_id)
+    assert _ids.JOB_ID_EXAMPLE in problem
 
 
 def test_with_customer_and_young_is_usable():
@@ -83,4 +84,4 @@ def test_credentials_expire_after_360_days():
     ("abcde12345ABCDEfghij67890", False),
 ])
 def test_unlock_code_form(code, valid):
-    assert bool(_job.UNLOCK_CODE_PATTERN.match(code)) is valid
+    assert bool(_ids.UNLOCK_CODE_PATTERN.match(code)) is valid
