@@ -159,3 +159,22 @@ def test_persistent_failures_fail_cleanly(site, run_module, fault, monkeypatch):
     assert result["failed"]
     assert "after several retries" in result["msg"] or "Could not reach the Snowball API" in result["msg"]
     assert "Traceback" not in result.get("msg", "")
+
+
+def test_missing_credentials_say_where_to_set_them(site, run_module, monkeypatch, tmp_path):
+    job_id = site.add_device()
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata look-up off this machine
+    result = run_module(snowball_unlock_code, aws_args(site, job_id=job_id))
+    assert result["failed"] and "No AWS credentials were found" in result["msg"] and site.world.calls == []
+
+
+def test_aws_refusal_without_the_state_check_is_explained(site, run_module):
+    job_id = site.add_device(state="InTransitToCustomer")
+    result = run_module(snowball_unlock_code, aws_args(site, job_id=job_id, check_job_state=False))
+    assert result["failed"] and result["error_code"] == "InvalidJobStateException"
+    assert "AWS refused GetJobUnlockCode for %s" % job_id in result["msg"]
+    assert [call["operation"] for call in site.world.calls] == ["GetJobUnlockCode"]
