@@ -28,7 +28,7 @@ import time
 
 import pytest
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, Site, device_vars
+from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, Site, device_vars, module_play
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
 
 REPORT_DIR = os.path.join("tests", "output", "leaks")
@@ -42,28 +42,6 @@ VARIANTS = {
     "yaml callback -vvvv": (["-vvvv"], {"ANSIBLE_STDOUT_CALLBACK": "community.general.yaml"}),
 }
 
-ENTRY_PLAY = """
-- name: Entry point
-  hosts: snowball_devices
-  gather_facts: false
-  tasks:
-    - name: Run the entry point
-      ansible.builtin.include_role:
-        name: fieldops.snowball.snowball_unlock
-        tasks_from: %s
-"""
-
-
-def module_play(site, tasks):
-    return """
-- name: Modules
-  hosts: snowball_devices
-  gather_facts: false
-  module_defaults:
-    %s
-  tasks:
-%s
-""" % (site.aws_defaults(), tasks)
 
 
 class CmdlineSampler(threading.Thread):

@@ -14,22 +14,12 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import result_of
+from ansible_collections.fieldops.snowball.tests.standins.harness import module_play, result_of
 
 MODULES = ["snowball_job_info", "snowball_manifest", "snowball_unlock_code", "snowball_edge_profile",
            "snowball_edge_device_info", "snowball_edge_unlock"]
 
 
-def play(site, tasks):
-    return """
-- name: Modules
-  hosts: snowball_devices
-  gather_facts: false
-  module_defaults:
-    %s
-  tasks:
-%s
-""" % (site.aws_defaults(), tasks)
 
 
 def test_code_is_censored_without_no_log_at_vvvv_and_still_usable(site):
@@ -45,7 +35,7 @@ def test_code_is_censored_without_no_log_at_vvvv_and_still_usable(site):
         that: code.unlock_code | length == 29
         quiet: true
 """ % job_id
-    result = site.playbook(play(site, tasks), args=["-vvvv"], env={"ANSIBLE_LOG_PATH": log})
+    result = site.playbook(module_play(site, tasks), args=["-vvvv"], env={"ANSIBLE_LOG_PATH": log})
     assert result.returncode == 0, result.stdout + result.stderr
     code = site.world.jobs[job_id]["unlock_code"]
     with open(log, encoding="utf-8") as handle:
@@ -63,7 +53,7 @@ def test_failure_is_not_censored(site):
       fieldops.snowball.snowball_unlock_code:
         job_id: %s
 """ % job_id
-    result = site.playbook(play(site, tasks))
+    result = site.playbook(module_play(site, tasks))
     assert result.returncode != 0 and "the job is complete" in result.stdout
 
 
@@ -75,10 +65,10 @@ def test_manifest_check_mode_then_idempotent(site):
         job_id: %s
         dest: "{{ lookup('env', 'HOME') }}/%s.bin"
 """ % (job_id, job_id)
-    checked = site.playbook(play(site, tasks), args=["--check"], env={"ANSIBLE_STDOUT_CALLBACK": "json"})
+    checked = site.playbook(module_play(site, tasks), args=["--check"], env={"ANSIBLE_STDOUT_CALLBACK": "json"})
     assert result_of(checked, "Manifest")["localhost"]["changed"] is True
     assert not os.path.exists(os.path.join(site.home, job_id + ".bin"))
-    runs = [site.playbook(play(site, tasks), env={"ANSIBLE_STDOUT_CALLBACK": "json"}) for _attempt in range(2)]
+    runs = [site.playbook(module_play(site, tasks), env={"ANSIBLE_STDOUT_CALLBACK": "json"}) for _attempt in range(2)]
     assert [result_of(run, "Manifest")["localhost"]["changed"] for run in runs] == [True, False]
     assert len(site.world.manifest_downloads) == 1
 
@@ -91,7 +81,7 @@ def test_throttling_then_success(site):
       fieldops.snowball.snowball_job_info:
         job_id: %s
 """ % job_id
-    result = site.playbook(play(site, tasks))
+    result = site.playbook(module_play(site, tasks))
     assert result.returncode == 0, result.stdout
     assert site.world.count("DescribeJob") == 4
 
@@ -104,7 +94,7 @@ def test_server_error_storm_fails_cleanly(site):
       fieldops.snowball.snowball_job_info:
         job_id: %s
 """ % job_id
-    result = site.playbook(play(site, tasks), args=["-vvv"])
+    result = site.playbook(module_play(site, tasks), args=["-vvv"])
     assert result.returncode != 0
     assert "The Snowball API kept failing on DescribeJob (InternalFailure, HTTP 500)" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
@@ -119,7 +109,7 @@ def test_unreachable_api_says_so(site):
       fieldops.snowball.snowball_job_info:
         job_id: %s
 """ % job_id
-    result = site.playbook(play(site, tasks))
+    result = site.playbook(module_play(site, tasks))
     assert result.returncode != 0 and "Could not reach the Snowball API" in result.stdout
 
 
@@ -130,7 +120,7 @@ def test_access_denied_names_the_permission(site):
       fieldops.snowball.snowball_job_info:
         job_id: %s
 """ % job_id
-    result = site.playbook(play(site, tasks), env={"AWS_SECRET_ACCESS_KEY": "not-the-key"})
+    result = site.playbook(module_play(site, tasks), env={"AWS_SECRET_ACCESS_KEY": "not-the-key"})
     assert result.returncode != 0 and "snowball:DescribeJob" in result.stdout and "not-the-key" not in result.stdout
 
 
@@ -144,10 +134,10 @@ def test_profile_module_diff_masks_the_code_and_is_idempotent(site):
         manifest_path: /tmp/m.bin
         endpoint: 192.0.2.10
 """ % code
-    first = site.playbook(play(site, tasks), args=["--diff"])
+    first = site.playbook(module_play(site, tasks), args=["--diff"])
     assert first.returncode == 0 and "changed: [localhost]" in first.stdout
     assert '"unlockCode": "********"' in first.stdout and code not in first.stdout
-    second = site.playbook(play(site, tasks), args=["--diff"])
+    second = site.playbook(module_play(site, tasks), args=["--diff"])
     assert second.returncode == 0 and "changed=0" in second.stdout
 
 
@@ -163,7 +153,7 @@ def test_corrupt_client_config_is_refused_and_kept(site):
         manifest_path: /tmp/m.bin
         endpoint: 192.0.2.10
 """
-    result = site.playbook(play(site, tasks))
+    result = site.playbook(module_play(site, tasks))
     assert result.returncode != 0 and "is not valid JSON" in result.stdout and "left untouched" in result.stdout
     with open(site.config_path(), encoding="utf-8") as handle:
         assert handle.read() == '{"version": 1, "profiles": {"opshub": '
@@ -182,7 +172,7 @@ def test_unlock_with_explicit_credentials_keeps_the_code_off_argv(site):
         unlock_code: %s
         poll_interval: 0.1
 """ % (manifest, site.world.jobs[job_id]["unlock_code"])
-    result = site.playbook(play(site, tasks))
+    result = site.playbook(module_play(site, tasks))
     assert result.returncode == 0, result.stdout
     assert site.device_states() == {"192.0.2.10": "UNLOCKED"}
     with open(site.config_path(), encoding="utf-8") as handle:

@@ -10,7 +10,7 @@ import json
 import os
 import stat
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, device_vars
+from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, device_vars
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
 
 
@@ -141,17 +141,7 @@ def test_prefetch_then_unlock_offline(site):
     with open(vault_file, "w", encoding="utf-8") as handle:
         handle.write("correct horse battery staple\n")
     hosts = {"bench": device_vars(site, job_id)}
-    entry = """
-- name: Entry point
-  hosts: snowball_devices
-  gather_facts: false
-  tasks:
-    - name: Run the entry point
-      ansible.builtin.include_role:
-        name: fieldops.snowball.snowball_unlock
-        tasks_from: %s
-"""
-    prefetch = site.playbook(entry % "prefetch", hosts=hosts, args=["--vault-password-file", vault_file])
+    prefetch = site.playbook(ENTRY_PLAY % "prefetch", hosts=hosts, args=["--vault-password-file", vault_file])
     assert prefetch.returncode == 0, prefetch.stdout + prefetch.stderr
     code_file = os.path.join(site.home, ".snowball", "codes", job_id + ".vault")
     with open(code_file, encoding="utf-8") as handle:
@@ -159,29 +149,19 @@ def test_prefetch_then_unlock_offline(site):
     assert mode(code_file) == 0o600
     assert site.world.jobs[job_id]["unlock_code"] not in open(code_file, encoding="utf-8").read()
 
-    again = site.playbook(entry % "prefetch", hosts=hosts, args=["--vault-password-file", vault_file])
+    again = site.playbook(ENTRY_PLAY % "prefetch", hosts=hosts, args=["--vault-password-file", vault_file])
     assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout
 
     site.stop()  # on site there is no AWS
     site.world.reset_calls()
-    unlock = site.playbook(entry % "unlock", hosts=hosts, args=["--vault-password-file", vault_file])
+    unlock = site.playbook(ENTRY_PLAY % "unlock", hosts=hosts, args=["--vault-password-file", vault_file])
     assert unlock.returncode == 0, unlock.stdout + unlock.stderr
     assert site.device_states() == {"192.0.2.10": "UNLOCKED"} and site.world.calls == []
 
 
 def test_unlock_offline_without_prefetch_says_what_to_do(site):
     job_id = site.add_device()
-    entry = """
-- name: Entry point
-  hosts: snowball_devices
-  gather_facts: false
-  tasks:
-    - name: Run the entry point
-      ansible.builtin.include_role:
-        name: fieldops.snowball.snowball_unlock
-        tasks_from: unlock
-"""
-    result = site.playbook(entry, hosts={"bench": device_vars(site, job_id)})
+    result = site.playbook(ENTRY_PLAY % "unlock", hosts={"bench": device_vars(site, job_id)})
     assert result.returncode != 0 and "run the role's prefetch entry point" in result.stdout
 
 

@@ -151,6 +151,31 @@ ROLE_PLAY = """
     - role: fieldops.snowball.snowball_unlock
 """
 
+# A role entry point other than main, by name (prefetch, unlock).
+ENTRY_PLAY = """
+- name: Entry point
+  hosts: snowball_devices
+  gather_facts: false
+  tasks:
+    - name: Run the entry point
+      ansible.builtin.include_role:
+        name: fieldops.snowball.snowball_unlock
+        tasks_from: %s
+"""
+
+
+def module_play(site, tasks):
+    """A play running ``tasks`` (indented YAML text) with the AWS modules pointed at the stand-in."""
+    return """
+- name: Modules
+  hosts: snowball_devices
+  gather_facts: false
+  module_defaults:
+    %s
+  tasks:
+%s
+""" % (site.aws_defaults(), tasks)
+
 
 def device_vars(site, job_id, ip="192.0.2.10", **extra):
     """Host vars of one device for the role, pointed at the stand-ins."""
