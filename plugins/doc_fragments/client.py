@@ -14,7 +14,7 @@ options:
       - The Snowball Edge client profile that holds the device's endpoint, manifest and unlock code, as written
         by M(fieldops.snowball.snowball_edge_profile), C(snowballEdge configure) or AWS OpsHub.
       - Preferred, because the unlock code stays in the profile file and never appears on a command line.
-      - Give either O(profile) or O(endpoint), O(manifest_path) and O(unlock_code).
+      - Give O(profile), or O(endpoint), O(manifest_path) and O(unlock_code).
     type: str
   endpoint:
     description:

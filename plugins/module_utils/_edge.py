@@ -36,7 +36,6 @@ CLIENT_ARGUMENT_SPEC = dict(
     cluster_ips=dict(type="list", elements="str"),
 )
 CLIENT_ARGUMENT_RULES = dict(
-    mutually_exclusive=[("profile", "endpoint"), ("profile", "manifest_path"), ("profile", "unlock_code")],
     required_one_of=[("profile", "endpoint")],
     required_together=[("endpoint", "manifest_path", "unlock_code")],
 )
@@ -149,6 +148,7 @@ class EdgeClient:
 
     def __init__(self, module):
         self.module = module
+        self.profile_changed = False
         params = module.params
         self.cluster_ips = check_device_ips(params["cluster_ips"])
         self.endpoint = normalize_endpoint(params["endpoint"]) if params["endpoint"] else None
@@ -161,13 +161,22 @@ class EdgeClient:
 
     @contextlib.contextmanager
     def credentials(self):
-        """Arguments that name the credentials: a profile, so the code is never on a command line.
+        """Arguments that name the credentials: always a profile, so the code is never on a command line.
 
-        With endpoint/manifest_path/unlock_code a transient profile is written
-        to the client's config file and removed afterwards.
+        With endpoint/manifest_path/unlock_code and a profile name, that
+        profile is written first and kept (``self.profile_changed`` tells
+        whether it changed). Without a name, or in check mode, a transient
+        profile is written and removed afterwards.
         """
         params = self.module.params
-        if params["profile"]:
+        self.profile_changed = False
+        if not params["endpoint"]:
+            yield ["--profile", params["profile"]]
+            return
+        if params["profile"] and not self.module.check_mode:
+            profile = client_profile(params["profile"], params.get("job_id"), params["unlock_code"],
+                                     os.path.abspath(params["manifest_path"]), self.endpoint, self.cluster_ips)
+            self.profile_changed = set_profile(DEFAULT_CONFIG_PATH, params["profile"], profile)[0]
             yield ["--profile", params["profile"]]
             return
         name = "fieldops-transient-%s" % secrets.token_hex(4)

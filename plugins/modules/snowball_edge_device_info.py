@@ -77,7 +77,9 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._edge import pro
 
 
 def main():
-    module = AnsibleModule(argument_spec=CLIENT_ARGUMENT_SPEC, supports_check_mode=True, **CLIENT_ARGUMENT_RULES)
+    # Asking a device needs no saved profile: a profile name, or the credentials, not both.
+    module = AnsibleModule(argument_spec=CLIENT_ARGUMENT_SPEC, supports_check_mode=True,
+                           mutually_exclusive=[("profile", "endpoint")], **CLIENT_ARGUMENT_RULES)
     try:
         if module.params["profile"] and module.params["profile"] not in profile_names(DEFAULT_CONFIG_PATH):
             module.exit_json(changed=False, profile_found=False, device_state=None, devices=[])

@@ -21,6 +21,17 @@ author:
 extends_documentation_fragment:
   - fieldops.snowball.client
 options:
+  profile:
+    description:
+      - The Snowball Edge client profile to unlock with.
+      - Together with O(endpoint), O(manifest_path) and O(unlock_code), the profile is first written (created or
+        updated, every other profile kept, mode C(0600)) as M(fieldops.snowball.snowball_edge_profile) does, and
+        kept for later runs. This is how the P(fieldops.snowball.snowball_unlock#role) role sets up the client
+        and unlocks in one step. Without them, the profile must exist already.
+    type: str
+  job_id:
+    description: The device's job id, recorded in the profile written with O(profile) and the credentials.
+    type: str
   wait:
     description: Wait until every device reports C(UNLOCKED).
     type: bool
@@ -34,7 +45,7 @@ options:
     type: float
     default: 10
 notes:
-  - Check mode reports whether the device would be unlocked and touches nothing on it.
+  - Check mode reports whether the device would be unlocked and touches nothing on it; a profile is not written.
   - A device needs about 10 minutes after power-on before it can be unlocked; until then it is unreachable.
 seealso:
   - module: fieldops.snowball.snowball_edge_profile
@@ -92,12 +103,14 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._edge import Edg
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeError
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import device_result
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import overall_state
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             CLIENT_ARGUMENT_SPEC,
+            job_id=dict(type="str"),
             wait=dict(type="bool", default=True),
             timeout=dict(type="int", default=900),
             poll_interval=dict(type="float", default=10),
@@ -107,9 +120,12 @@ def main():
     )
     started = time.monotonic()
     changed = False
+    if module.params["job_id"] and job_id_problem(module.params["job_id"]):
+        module.fail_json(msg=job_id_problem(module.params["job_id"]))
     try:
         client = EdgeClient(module)
         with client.credentials() as credential_args:
+            changed = client.profile_changed
             devices = client.describe(credential_args)
             if overall_state(devices) != UNLOCKED:
                 changed = True

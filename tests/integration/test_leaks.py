@@ -43,7 +43,6 @@ VARIANTS = {
 }
 
 
-
 class CmdlineSampler(threading.Thread):
     """Reads every process's command line while a run is going on."""
 

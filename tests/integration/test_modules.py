@@ -20,8 +20,6 @@ MODULES = ["snowball_job_info", "snowball_manifest", "snowball_unlock_code", "sn
            "snowball_edge_device_info", "snowball_edge_unlock"]
 
 
-
-
 def test_code_is_censored_without_no_log_at_vvvv_and_still_usable(site):
     job_id = site.add_device()
     log = os.path.join(site.root, "ansible.log")
@@ -65,10 +63,10 @@ def test_manifest_check_mode_then_idempotent(site):
         job_id: %s
         dest: "{{ lookup('env', 'HOME') }}/%s.bin"
 """ % (job_id, job_id)
-    checked = site.playbook(module_play(site, tasks), args=["--check"], env={"ANSIBLE_STDOUT_CALLBACK": "json"})
+    checked = site.playbook(module_play(site, tasks), args=["--check"], env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"})
     assert result_of(checked, "Manifest")["localhost"]["changed"] is True
     assert not os.path.exists(os.path.join(site.home, job_id + ".bin"))
-    runs = [site.playbook(module_play(site, tasks), env={"ANSIBLE_STDOUT_CALLBACK": "json"}) for _attempt in range(2)]
+    runs = [site.playbook(module_play(site, tasks), env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}) for _attempt in range(2)]
     assert [result_of(run, "Manifest")["localhost"]["changed"] for run in runs] == [True, False]
     assert len(site.world.manifest_downloads) == 1
 
@@ -195,3 +193,27 @@ def test_docs_render_and_examples_parse(site, module):
     check = subprocess.run([os.path.join(bindir, "ansible-playbook"), "--syntax-check", "-i", "localhost,", playbook],
                            env=site.env(), capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_unlock_with_credentials_and_a_profile_name_saves_the_profile(site):
+    job_id = site.add_device()
+    manifest = os.path.join(site.home, "m.bin")
+    with open(manifest, "wb") as handle:
+        handle.write(site.world.jobs[job_id]["manifest"])
+    tasks = """
+    - name: Unlock
+      fieldops.snowball.snowball_edge_unlock:
+        profile: bench
+        job_id: %s
+        endpoint: 192.0.2.10
+        manifest_path: %s
+        unlock_code: %s
+        poll_interval: 0.1
+""" % (job_id, manifest, site.world.jobs[job_id]["unlock_code"])
+    runs = [site.playbook(module_play(site, tasks), env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"})
+            for _attempt in range(2)]
+    assert [result_of(run, "Unlock")["localhost"]["changed"] for run in runs] == [True, False]
+    with open(site.config_path(), encoding="utf-8") as handle:
+        profile = json.load(handle)["profiles"]["bench"]
+    assert profile["jobId"] == job_id and profile["manifestPath"] == manifest
+    assert len(site.client_invocations("unlock-device")) == 1
