@@ -173,16 +173,15 @@ class EdgeClient:
         if not params["endpoint"]:
             yield ["--profile", params["profile"]]
             return
-        if params["profile"] and not self.module.check_mode:
-            profile = client_profile(params["profile"], params.get("job_id"), params["unlock_code"],
-                                     os.path.abspath(params["manifest_path"]), self.endpoint, self.cluster_ips)
-            self.profile_changed = set_profile(DEFAULT_CONFIG_PATH, params["profile"], profile)[0]
-            yield ["--profile", params["profile"]]
+        keep = bool(params["profile"]) and not self.module.check_mode
+        name = params["profile"] if keep else "fieldops-transient-%s" % secrets.token_hex(4)
+        profile = client_profile(name, params.get("job_id"), params["unlock_code"],
+                                 os.path.abspath(params["manifest_path"]), self.endpoint, self.cluster_ips)
+        changed = set_profile(DEFAULT_CONFIG_PATH, name, profile)[0]
+        if keep:
+            self.profile_changed = changed
+            yield ["--profile", name]
             return
-        name = "fieldops-transient-%s" % secrets.token_hex(4)
-        profile = client_profile(name, None, params["unlock_code"], params["manifest_path"], self.endpoint,
-                                 self.cluster_ips)
-        set_profile(DEFAULT_CONFIG_PATH, name, profile)
         try:
             yield ["--profile", name]
         finally:
