@@ -16,12 +16,19 @@ except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore itself
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible.module_utils.urls import open_url
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import PrivateFileError
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import read_bytes
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import sha1_of
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
 
 CREDENTIALS_LIFETIME_DAYS = 360
+MANIFEST_DOWNLOAD_TIMEOUT = 60
 RELEASED_STATE = "WithCustomer"
 
 # The JobState enum of botocore's snowball model (a unit test keeps these equal).
@@ -115,6 +122,57 @@ class SnowballJobs:
 
     def unlock_code(self, job_id):
         return self._call("GetJobUnlockCode", job_id, JobId=job_id)["UnlockCode"]
+
+    def check_manifest_destination(self, dest):
+        """Fail before any API call when ``dest`` is no place for a manifest (its directory may be missing)."""
+        try:
+            check_private_destination(dest, missing_parent_ok=True)
+        except PrivateFileError as error:
+            self.module.fail_json(msg=str(error))
+
+    def sync_manifest(self, job_id, dest, force=False, mode="0600"):
+        """Download the job's manifest to ``dest``, as get_url would: not when ``dest`` exists (unless
+        ``force``), atomically into a private directory, ``changed`` only when the content changes.
+        Returns dest, changed, and the file's checksum and size (not in check mode before a first download)."""
+        result = dict(changed=False, dest=dest)
+        current = read_bytes(dest)
+        if current is None or force:
+            if self.module.check_mode:
+                return dict(result, changed=True)
+            data = self._download_manifest(job_id)
+            if data != current:
+                try:
+                    replace_private_file(dest, data, mode=0o600, create_parent=True)
+                except (PrivateFileError, OSError) as error:
+                    self.module.fail_json(msg="Could not write the manifest to %s: %s" % (dest, error))
+                result["changed"] = True
+            current = data
+        file_args = self.module.load_file_common_arguments(dict(path=dest, mode=mode))
+        result["changed"] = self.module.set_mode_if_different(dest, file_args["mode"], result["changed"])
+        return dict(result, checksum=sha1_of(current), size=len(current))
+
+    def _download_manifest(self, job_id):
+        """The manifest's bytes; any failure fails the task without naming the URL."""
+        uri = self.manifest_uri(job_id)
+        # The URL and its signature are bearer credentials: mask them in anything the module returns.
+        self.module.no_log_values.add(uri)
+        self.module.no_log_values.update(
+            part.split("=", 1)[1] for part in uri.partition("?")[2].split("&")
+            if "=" in part and part.split("=", 1)[0].lower() in ("x-amz-signature", "signature"))
+        try:
+            response = open_url(uri, method="GET", timeout=MANIFEST_DOWNLOAD_TIMEOUT, http_agent="fieldops.snowball")
+            expected = response.headers.get("Content-Length")
+            data = response.read()
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            code = getattr(error, "code", None)
+            reason = "HTTP %s" % code if code else type(error).__name__
+            self.module.fail_json(msg="Downloading the manifest of job %s failed (%s); nothing was written. The "
+                                      "presigned URL is valid for 60 minutes: run the task again to get a fresh one."
+                                      % (job_id, reason))
+        if expected is not None and len(data) != int(expected):
+            self.module.fail_json(msg="The manifest of job %s arrived truncated (%d of %s bytes); nothing was "
+                                      "written. Run the task again." % (job_id, len(data), expected))
+        return data
 
     def list_jobs(self):
         return self._paginate("ListJobs", None)

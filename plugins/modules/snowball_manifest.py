@@ -83,37 +83,8 @@ job_state:
   sample: WithCustomer
 """
 
-from ansible.module_utils.urls import open_url
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import PrivateFileError
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import read_bytes
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import sha1_of
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import aws_module
-
-DOWNLOAD_TIMEOUT = 60
-
-
-def download(module, uri, job_id):
-    """The manifest's bytes; any failure fails the task without naming the URL."""
-    # The URL and its signature are bearer credentials: mask them in anything the module returns.
-    module.no_log_values.add(uri)
-    module.no_log_values.update(part.split("=", 1)[1] for part in uri.partition("?")[2].split("&") if "=" in part
-                                and part.split("=", 1)[0].lower() in ("x-amz-signature", "signature"))
-    try:
-        response = open_url(uri, method="GET", timeout=DOWNLOAD_TIMEOUT, http_agent="fieldops.snowball")
-        expected = response.headers.get("Content-Length")
-        data = response.read()
-    except Exception as error:  # pylint: disable=broad-exception-caught
-        code = getattr(error, "code", None)
-        reason = "HTTP %s" % code if code else type(error).__name__
-        module.fail_json(msg="Downloading the manifest of job %s failed (%s); nothing was written. The presigned URL "
-                             "is valid for 60 minutes: run the task again to get a fresh one." % (job_id, reason))
-    if expected is not None and len(data) != int(expected):
-        module.fail_json(msg="The manifest of job %s arrived truncated (%d of %s bytes); nothing was written. "
-                             "Run the task again." % (job_id, len(data), expected))
-    return data
 
 
 def main():
@@ -125,35 +96,12 @@ def main():
             force=dict(type="bool", default=False),
         ),
     )
-    job_id = module.params["job_id"]
-    dest = module.params["dest"]
-    try:
-        check_private_destination(dest, missing_parent_ok=True)
-    except PrivateFileError as error:
-        module.fail_json(msg=str(error))
-
+    params = module.params
     api = SnowballJobs(module)
-    job_state = api.verified(job_id)["JobState"]
-    result = dict(changed=False, dest=dest, job_state=job_state)
-    current = read_bytes(dest)
-
-    if current is None or module.params["force"]:
-        if module.check_mode:
-            result["changed"] = True
-            module.exit_json(**result)
-        data = download(module, api.manifest_uri(job_id), job_id)
-        if data != current:
-            try:
-                replace_private_file(dest, data, mode=0o600, create_parent=True)
-            except (PrivateFileError, OSError) as error:
-                module.fail_json(msg="Could not write the manifest to %s: %s" % (dest, error))
-            result["changed"] = True
-        current = data
-
-    file_args = module.load_file_common_arguments(dict(path=dest, mode=module.params["mode"]))
-    result["changed"] = module.set_mode_if_different(dest, file_args["mode"], result["changed"])
-    result.update(checksum=sha1_of(current), size=len(current))
-    module.exit_json(**result)
+    api.check_manifest_destination(params["dest"])
+    job_state = api.verified(params["job_id"])["JobState"]
+    result = api.sync_manifest(params["job_id"], params["dest"], force=params["force"], mode=params["mode"])
+    module.exit_json(job_state=job_state, **result)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,13 @@ options:
         created with mode C(0700) if missing.
     type: bool
     default: false
+  manifest_dest:
+    description:
+      - Also download the job's manifest to this path, as M(fieldops.snowball.snowball_manifest) does (not again
+        when the file exists, atomically, mode C(0600), its directory created with mode C(0700)), with the same
+        AWS client, so that one task fetches both halves of the device's credentials.
+      - The P(fieldops.snowball.snowball_unlock#role) role does this to save a module run per device.
+    type: path
   check_job_state:
     description:
       - Describe the job first and fail with an explanation unless it is C(WithCustomer) and younger than
@@ -56,7 +63,8 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - Supports check mode. With O(dest) it fetches the code to tell whether the file would change, but writes nothing.
-  - The API is called at most twice (C(DescribeJob), C(GetJobUnlockCode)).
+  - The API is called at most twice (C(DescribeJob), C(GetJobUnlockCode)), three times with O(manifest_dest)
+    (C(GetJobManifest)), and the manifest is downloaded once.
 seealso:
   - module: fieldops.snowball.snowball_manifest
   - module: fieldops.snowball.snowball_edge_profile
@@ -101,6 +109,25 @@ job_state:
   returned: success, when O(check_job_state=true)
   type: str
   sample: WithCustomer
+manifest:
+  description: The manifest download, with O(manifest_dest).
+  returned: success, with O(manifest_dest)
+  type: dict
+  contains:
+    dest:
+      description: The manifest file.
+      type: str
+    changed:
+      description: Whether the manifest file changed.
+      type: bool
+    checksum:
+      description: SHA-1 of the manifest file (not in check mode before a first download).
+      type: str
+    size:
+      description: Size of the manifest file in bytes (not in check mode before a first download).
+      type: int
+  sample: {"dest": "/home/engineer/.snowball/manifests/JID123e4567-e89b-12d3-a456-426655440000_manifest.bin",
+           "changed": true, "checksum": "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed", "size": 4096}
 dest:
   description: The file the code was written to.
   returned: success, with O(dest)
@@ -125,6 +152,7 @@ def main():
             job_id=dict(type="str", required=True),
             dest=dict(type="path"),
             vault=dict(type="bool", default=False),
+            manifest_dest=dict(type="path"),
             check_job_state=dict(type="bool", default=True),
         ),
     )
@@ -140,9 +168,14 @@ def main():
             module.fail_json(msg=str(error))
 
     api = SnowballJobs(module)
+    if module.params["manifest_dest"]:
+        api.check_manifest_destination(module.params["manifest_dest"])
     result = dict(changed=False, job_id=job_id)
     if module.params["check_job_state"]:
         result["job_state"] = api.verified(job_id)["JobState"]
+    if module.params["manifest_dest"]:
+        result["manifest"] = api.sync_manifest(job_id, module.params["manifest_dest"])
+        result["changed"] = result["manifest"]["changed"]
 
     code = api.unlock_code(job_id)
     if not UNLOCK_CODE_PATTERN.match(code):

@@ -178,3 +178,16 @@ def test_aws_refusal_without_the_state_check_is_explained(site, run_module):
     assert result["failed"] and result["error_code"] == "InvalidJobStateException"
     assert "AWS refused GetJobUnlockCode for %s" % job_id in result["msg"]
     assert [call["operation"] for call in site.world.calls] == ["GetJobUnlockCode"]
+
+
+def test_code_and_manifest_in_one_run(site, run_module, tmp_path):
+    job_id = site.add_device()
+    manifest = tmp_path / "out" / "manifest.bin"  # the directory is created, privately
+    first = run_module(snowball_unlock_code, aws_args(site, job_id=job_id, manifest_dest=str(manifest)))
+    assert first["unlock_code"] == site.world.jobs[job_id]["unlock_code"]
+    assert first["changed"] and first["manifest"]["changed"] and first["manifest"]["dest"] == str(manifest)
+    assert manifest.read_bytes() == site.world.jobs[job_id]["manifest"]
+    assert stat.S_IMODE(manifest.stat().st_mode) == 0o600 and stat.S_IMODE(manifest.parent.stat().st_mode) == 0o700
+    assert [call["operation"] for call in site.world.calls] == ["DescribeJob", "GetJobManifest", "GetJobUnlockCode"]
+    again = run_module(snowball_unlock_code, aws_args(site, job_id=job_id, manifest_dest=str(manifest)))
+    assert again["changed"] is False and site.world.count("GetJobManifest") == 1
