@@ -49,11 +49,14 @@ def devices_locked():
         fcntl.flock(lock, fcntl.LOCK_EX)
         path = os.path.join(directory, "devices.json")
         with open(path, encoding="utf-8") as handle:
-            devices = json.load(handle)
+            before = handle.read()
+        devices = json.loads(before)
         yield devices
-        with open(path + ".tmp", "w", encoding="utf-8") as handle:
-            json.dump(devices, handle)
-        os.replace(path + ".tmp", path)
+        after = json.dumps(devices)
+        if after != before:  # most calls only describe: keep the lock short for fleets
+            with open(path + ".tmp", "w", encoding="utf-8") as handle:
+                handle.write(after)
+            os.replace(path + ".tmp", path)
 
 
 def write_devices(directory, devices):
