@@ -20,6 +20,13 @@ MODULES = ["snowball_job_info", "snowball_manifest", "snowball_unlock_code", "sn
            "snowball_edge_device_info", "snowball_edge_unlock"]
 
 
+JOB_INFO_TASK = """
+    - name: Info
+      fieldops.snowball.snowball_job_info:
+        job_id: %s
+"""
+
+
 def test_code_is_censored_without_no_log_at_vvvv_and_still_usable(site):
     job_id = site.add_device()
     log = os.path.join(site.root, "ansible.log")
@@ -74,11 +81,7 @@ def test_manifest_check_mode_then_idempotent(site):
 def test_throttling_then_success(site):
     job_id = site.add_device()
     site.world.faults.throttle_next = 3
-    tasks = """
-    - name: Info
-      fieldops.snowball.snowball_job_info:
-        job_id: %s
-""" % job_id
+    tasks = JOB_INFO_TASK % job_id
     result = site.playbook(module_play(site, tasks))
     assert result.returncode == 0, result.stdout
     assert site.world.count("DescribeJob") == 4
@@ -87,11 +90,7 @@ def test_throttling_then_success(site):
 def test_server_error_storm_fails_cleanly(site):
     job_id = site.add_device()
     site.world.faults.server_error_next = 1000
-    tasks = """
-    - name: Info
-      fieldops.snowball.snowball_job_info:
-        job_id: %s
-""" % job_id
+    tasks = JOB_INFO_TASK % job_id
     result = site.playbook(module_play(site, tasks), args=["-vvv"])
     assert result.returncode != 0
     assert "The Snowball API kept failing on DescribeJob (InternalFailure, HTTP 500)" in result.stdout
@@ -102,22 +101,14 @@ def test_server_error_storm_fails_cleanly(site):
 def test_unreachable_api_says_so(site):
     job_id = site.add_device()
     site.stop()
-    tasks = """
-    - name: Info
-      fieldops.snowball.snowball_job_info:
-        job_id: %s
-""" % job_id
+    tasks = JOB_INFO_TASK % job_id
     result = site.playbook(module_play(site, tasks))
     assert result.returncode != 0 and "Could not reach the Snowball API" in result.stdout
 
 
 def test_access_denied_names_the_permission(site):
     job_id = site.add_device()
-    tasks = """
-    - name: Info
-      fieldops.snowball.snowball_job_info:
-        job_id: %s
-""" % job_id
+    tasks = JOB_INFO_TASK % job_id
     result = site.playbook(module_play(site, tasks), env={"AWS_SECRET_ACCESS_KEY": "not-the-key"})
     assert result.returncode != 0 and "snowball:DescribeJob" in result.stdout and "not-the-key" not in result.stdout
 
