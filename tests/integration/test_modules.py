@@ -148,11 +148,9 @@ def test_corrupt_client_config_is_refused_and_kept(site):
         assert handle.read() == '{"version": 1, "profiles": {"opshub": '
 
 
-def test_unlock_with_explicit_credentials_keeps_the_code_off_argv(site):
+def test_unlock_with_explicit_credentials_uses_a_transient_profile(site):
     job_id = site.add_device()
-    manifest = os.path.join(site.home, "m.bin")
-    with open(manifest, "wb") as handle:
-        handle.write(site.world.jobs[job_id]["manifest"])
+    manifest = site.manifest_file(job_id)
     tasks = """
     - name: Unlock
       fieldops.snowball.snowball_edge_unlock:
@@ -188,9 +186,7 @@ def test_docs_render_and_examples_parse(site, module):
 
 def test_unlock_with_credentials_and_a_profile_name_saves_the_profile(site):
     job_id = site.add_device()
-    manifest = os.path.join(site.home, "m.bin")
-    with open(manifest, "wb") as handle:
-        handle.write(site.world.jobs[job_id]["manifest"])
+    manifest = site.manifest_file(job_id)
     tasks = """
     - name: Unlock
       fieldops.snowball.snowball_edge_unlock:

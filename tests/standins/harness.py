@@ -84,6 +84,13 @@ class Site:
             calls = [json.loads(line) for line in handle]
         return [call for call in calls if command is None or call["command"] == command]
 
+    def manifest_file(self, job_id):
+        """The job's manifest, downloaded by hand into the home directory."""
+        path = os.path.join(self.home, job_id + "_manifest.bin")
+        with open(path, "wb") as handle:
+            handle.write(self.world.jobs[job_id]["manifest"])
+        return path
+
     def config_path(self):
         return os.path.join(self.home, ".aws", "snowball", "config", "snowball-edge.config")
 

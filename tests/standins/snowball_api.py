@@ -22,14 +22,11 @@ so tests can count API round trips.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import hmac
 import json
-import os
 import random
 import secrets
 import string
-import sys
 import threading
 import time
 import uuid
@@ -179,25 +176,6 @@ class World:
         with self.lock:
             self.calls = []
             self.manifest_downloads = []
-
-    # --- serialisation, so the demo and the benchmark can run the stand-in as a process
-
-    def to_file(self, path):
-        data = {job_id: {"metadata": job["metadata"], "unlock_code": job["unlock_code"],
-                         "manifest_hex": job["manifest"].hex()} for job_id, job in self.jobs.items()}
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump({"jobs": data, "clusters": self.clusters}, handle)
-
-    @classmethod
-    def from_file(cls, path):
-        world = cls()
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-        for job_id, job in data["jobs"].items():
-            world.jobs[job_id] = {"metadata": job["metadata"], "unlock_code": job["unlock_code"],
-                                  "manifest": bytes.fromhex(job["manifest_hex"])}
-        world.clusters = data["clusters"]
-        return world
 
 
 class SnowballApiHandler(BaseHTTPRequestHandler):
@@ -447,32 +425,3 @@ class SnowballApiServer(ThreadingHTTPServer):
         self.server_close()
         if self._thread:
             self._thread.join()
-
-
-def manifest_digest(manifest):
-    return hashlib.sha256(manifest).hexdigest()
-
-
-def main(argv=None):
-    """Serve a world file until killed: ``snowball_api.py WORLD.json PORT_FILE [THROTTLE_RATIO]``.
-
-    The demo and the benchmark run the stand-in as a process; the port it
-    bound is written to PORT_FILE once it accepts connections.
-    """
-    args = list(sys.argv[1:] if argv is None else argv)
-    server = SnowballApiServer(World.from_file(args[0]))
-    if len(args) > 2:
-        server.world.faults.throttle_ratio = float(args[2])
-    with open(args[1] + ".tmp", "w", encoding="utf-8") as handle:
-        handle.write(str(server.server_address[1]))
-    os.replace(args[1] + ".tmp", args[1])
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-
-
-if __name__ == "__main__":
-    main()

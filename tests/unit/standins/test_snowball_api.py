@@ -63,3 +63,12 @@ def test_responses_are_checked_against_the_model():
         snowball_api.check_against_shape(shape, {"JobMetadata": {"JobId": "x", "Invented": 1}})
     with pytest.raises(AssertionError, match="is not one of"):
         snowball_api.check_against_shape(shape, {"JobMetadata": {"JobState": "Delivered"}})
+
+
+def test_delay_fault_makes_a_client_time_out(site):
+    site.world.faults.delay_seconds = 1.0
+    impatient = boto3.client("snowball", region_name=snowball_api.REGION, endpoint_url=site.endpoint_url,
+                             aws_access_key_id=snowball_api.ACCESS_KEY, aws_secret_access_key=snowball_api.SECRET_KEY,
+                             config=botocore.config.Config(read_timeout=0.1, retries={"total_max_attempts": 1}))
+    with pytest.raises(botocore.exceptions.ReadTimeoutError):
+        impatient.list_jobs()
