@@ -9,8 +9,9 @@ keys a module returns), so this action plugin runs the module and sets
 include_vars does. Failures are left readable: their messages never carry the
 code, and a censored failure would leave the engineer blind.
 
-With ``vault: true`` it also writes the code, encrypted with the vault secret
-the play was started with, to ``dest`` on the controller.
+With ``vault: true`` it writes the code, encrypted with the vault secret the
+play was started with, to ``dest`` on the controller, and returns it no more:
+that result is not censored.
 """
 
 from __future__ import annotations
@@ -44,14 +45,16 @@ class ActionModule(ActionBase):
         result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
         if "unlock_code" not in result:
             return result
-        result["_ansible_no_log"] = True
-        if vault:
-            code = result.pop("unlock_code")
-            try:
-                result["changed"] = self._write_vaulted(self._expand(vault_dest), code)
-            except (AnsibleError, PrivateFileError, OSError) as error:
-                return dict(failed=True, msg="Could not write the vault-encrypted unlock code to %s: %s" % (vault_dest, error))
-            result["dest"] = self._expand(vault_dest)
+        if not vault:
+            result["_ansible_no_log"] = True  # the result carries the code
+            return result
+        code = result.pop("unlock_code")
+        dest = self._expand(vault_dest)
+        try:
+            written = self._write_vaulted(dest, code)
+        except (AnsibleError, PrivateFileError, OSError) as error:
+            return dict(failed=True, msg="Could not write the vault-encrypted unlock code to %s: %s" % (dest, error))
+        result.update(dest=dest, changed=written or result.get("changed", False))
         return result
 
     @staticmethod
