@@ -177,15 +177,12 @@ class EdgeClient:
         name = params["profile"] if keep else "fieldops-transient-%s" % secrets.token_hex(4)
         profile = client_profile(name, params.get("job_id"), params["unlock_code"],
                                  os.path.abspath(params["manifest_path"]), self.endpoint, self.cluster_ips)
-        changed = set_profile(DEFAULT_CONFIG_PATH, name, profile)[0]
-        if keep:
-            self.profile_changed = changed
-            yield ["--profile", name]
-            return
+        self.profile_changed = set_profile(DEFAULT_CONFIG_PATH, name, profile)[0] and keep
         try:
             yield ["--profile", name]
         finally:
-            set_profile(DEFAULT_CONFIG_PATH, name, None)
+            if not keep:
+                set_profile(DEFAULT_CONFIG_PATH, name, None)
 
     def _run(self, credential_args, command, *extra):
         rc, out, err = self.module.run_command([self.path, command] + credential_args + list(extra))
