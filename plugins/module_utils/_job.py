@@ -8,6 +8,7 @@ explained in exactly one place."""
 from __future__ import annotations
 
 import datetime
+import os
 import re
 
 try:
@@ -123,33 +124,19 @@ class SnowballJobs:
     def unlock_code(self, job_id):
         return self._call("GetJobUnlockCode", job_id, JobId=job_id)["UnlockCode"]
 
-    def check_manifest_destination(self, dest):
-        """Fail before any API call when ``dest`` is no place for a manifest (its directory may be missing)."""
-        try:
-            check_private_destination(dest, missing_parent_ok=True)
-        except PrivateFileError as error:
-            self.module.fail_json(msg=str(error))
-
     def sync_manifest(self, job_id, dest, force=False, mode="0600"):
         """Download the job's manifest to ``dest``, as get_url would: not when ``dest`` exists (unless
         ``force``), atomically into a private directory, ``changed`` only when the content changes.
         Returns dest, changed, and the file's checksum and size (not in check mode before a first download)."""
-        result = dict(changed=False, dest=dest)
         current = read_bytes(dest)
-        if current is None or force:
-            if self.module.check_mode:
-                return dict(result, changed=True)
-            data = self._download_manifest(job_id)
-            if data != current:
-                try:
-                    replace_private_file(dest, data, mode=0o600, create_parent=True)
-                except (PrivateFileError, OSError) as error:
-                    self.module.fail_json(msg="Could not write the manifest to %s: %s" % (dest, error))
-                result["changed"] = True
-            current = data
-        file_args = self.module.load_file_common_arguments(dict(path=dest, mode=mode))
-        result["changed"] = self.module.set_mode_if_different(dest, file_args["mode"], result["changed"])
-        return dict(result, checksum=sha1_of(current), size=len(current))
+        if current is not None and not force:
+            changed = set_mode(self.module, dest, mode, False)
+        elif self.module.check_mode:
+            return dict(changed=True, dest=dest)
+        else:
+            current = self._download_manifest(job_id)
+            changed = store_private_file(self.module, dest, current, "the manifest", mode, create_parent=True)
+        return dict(changed=changed, dest=dest, checksum=sha1_of(current), size=len(current))
 
     def _download_manifest(self, job_id):
         """The manifest's bytes; any failure fails the task without naming the URL."""
@@ -223,6 +210,36 @@ class SnowballJobs:
                                       "and region/endpoint_url." % (operation, type(error).__name__))
         except botocore.exceptions.BotoCoreError as error:
             self.module.fail_json_aws(error, msg="%s failed for %s" % (operation, resource))
+
+
+def check_destination(module, path, missing_parent_ok):
+    """Fail the task, before any API call, when ``path`` is no place for a secret."""
+    try:
+        check_private_destination(path, missing_parent_ok=missing_parent_ok)
+    except PrivateFileError as error:
+        module.fail_json(msg=str(error))
+
+
+def set_mode(module, path, mode, changed):
+    """Give ``path`` the ``mode`` option's permissions (check mode and --diff aware)."""
+    file_args = module.load_file_common_arguments(dict(path=path, mode=mode))
+    return module.set_mode_if_different(path, file_args["mode"], changed)
+
+
+def store_private_file(module, path, data, what, mode="0600", create_parent=False):
+    """Write ``data`` to ``path`` atomically unless the file holds it already; True when it changed.
+
+    Nothing is written in check mode. ``what`` names the content in an error message.
+    """
+    changed = read_bytes(path) != data
+    if changed and not module.check_mode:
+        try:
+            replace_private_file(path, data, mode=0o600, create_parent=create_parent)
+        except (PrivateFileError, OSError) as error:
+            module.fail_json(msg="Could not write %s to %s: %s" % (what, path, error))
+    if os.path.exists(path):  # absent only in check mode
+        changed = set_mode(module, path, mode, changed)
+    return changed
 
 
 def camel_to_snake(name):

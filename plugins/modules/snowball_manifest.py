@@ -85,6 +85,7 @@ job_state:
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import aws_module
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_destination
 
 
 def main():
@@ -97,8 +98,8 @@ def main():
         ),
     )
     params = module.params
+    check_destination(module, params["dest"], missing_parent_ok=True)  # sync_manifest creates it
     api = SnowballJobs(module)
-    api.check_manifest_destination(params["dest"])
     job_state = api.verified(params["job_id"])["JobState"]
     result = api.sync_manifest(params["job_id"], params["dest"], force=params["force"], mode=params["mode"])
     module.exit_json(job_state=job_state, **result)

@@ -135,15 +135,11 @@ dest:
   sample: /home/engineer/.snowball/codes/JID123e4567-e89b-12d3-a456-426655440000.code
 """
 
-import os
-
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import PrivateFileError
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import read_bytes
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import aws_module
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_destination
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import store_private_file
 
 
 def main():
@@ -162,14 +158,11 @@ def main():
         module.fail_json(msg="vault=true is handled by the collection's action plugin on the controller; "
                              "call the module as fieldops.snowball.snowball_unlock_code.")
     if dest:
-        try:
-            check_private_destination(dest, missing_parent_ok=module.check_mode)
-        except PrivateFileError as error:
-            module.fail_json(msg=str(error))
+        check_destination(module, dest, missing_parent_ok=module.check_mode)
+    if module.params["manifest_dest"]:
+        check_destination(module, module.params["manifest_dest"], missing_parent_ok=True)  # sync_manifest creates it
 
     api = SnowballJobs(module)
-    if module.params["manifest_dest"]:
-        api.check_manifest_destination(module.params["manifest_dest"])
     result = dict(changed=False, job_id=job_id)
     if module.params["check_job_state"]:
         result["job_state"] = api.verified(job_id)["JobState"]
@@ -189,16 +182,8 @@ def main():
 
     # Nothing below returns the code: mask it should an error message ever carry it.
     module.no_log_values.add(code)
-    content = (code + "\n").encode()
-    if read_bytes(dest) != content:
+    if store_private_file(module, dest, (code + "\n").encode(), "the unlock code"):
         result["changed"] = True
-        if not module.check_mode:
-            try:
-                replace_private_file(dest, content, mode=0o600)
-            except (PrivateFileError, OSError) as error:
-                module.fail_json(msg="Could not write the unlock code to %s: %s" % (dest, error))
-    if os.path.exists(dest):  # absent only in check mode
-        result["changed"] = module.set_mode_if_different(dest, 0o600, result["changed"])
     module.exit_json(dest=dest, **result)
 
 
