@@ -18,7 +18,7 @@ import subprocess
 import sys
 import textwrap
 
-from .snowball_api import ACCESS_KEY, REGION, SECRET_KEY, SnowballApiServer, World
+from .snowball_api import ACCESS_KEY, REGION, SECRET_KEY, SnowballApiServer, World, make_certificate
 from .snowball_edge_sim import make_device, write_devices
 
 SIMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snowball_edge_sim.py")
@@ -27,7 +27,8 @@ SIMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snowball_e
 class Site:
     """One field site: jobs at the (stand-in) AWS, devices on the (simulated) bench."""
 
-    def __init__(self, root, world=None, start_api=True):
+    def __init__(self, root, world=None, start_api=True, tls=False):
+        """``tls``: serve the API and manifests over HTTPS with a private CA (``self.ca_bundle``)."""
         self.root = str(root)
         self.home = os.path.join(self.root, "home")
         self.sim_state = os.path.join(self.root, "sim")
@@ -42,7 +43,9 @@ class Site:
                          % (sys.executable, SIMULATOR))
         os.chmod(self.client, 0o755)
         write_devices(self.sim_state, [])
-        self.api = SnowballApiServer(world or World())
+        certificate = make_certificate(self.tmp) if tls else None
+        self.ca_bundle = certificate[0] if tls else None
+        self.api = SnowballApiServer(world or World(), certificate=certificate)
         self.stopped = not start_api
         if start_api:
             self.api.start()

@@ -10,6 +10,9 @@ model (target, content type, parameters) and its signature is verified with
 the stand-in's credentials; each response is checked against the model's
 output shape before it is sent, so the stand-in cannot drift from the API.
 
+With a certificate it speaks HTTPS, as AWS does, for the API and the
+manifest URLs alike (``make_certificate`` makes one for 127.0.0.1).
+
 Errors have AWS's real shape: ``{"__type": ..., "message": ...}`` with the
 ``x-amzn-ErrorType`` header.  ``GetJobManifest`` hands out presigned-style URLs
 that this server serves itself and that expire.  Faults can be injected
@@ -25,7 +28,9 @@ import datetime
 import hmac
 import json
 import random
+import os
 import secrets
+import ssl
 import string
 import threading
 import time
@@ -271,7 +276,7 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         if service != "snowball":
             raise ApiError("InvalidSignatureException", "Credential should be scoped to correct service: 'snowball'.", 403)
         signed = fields["SignedHeaders"].split(";")
-        request = AWSRequest(method="POST", url="http://%s/" % self.headers["Host"], data=body,
+        request = AWSRequest(method="POST", url="%s://%s/" % (self.server.scheme, self.headers["Host"]), data=body,
                              headers={name: self.headers[name] for name in signed})
         request.context["timestamp"] = amz_date
         signer = SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "snowball", region)
@@ -335,10 +340,10 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         with self.world.lock:
             self.world.manifest_tokens[token] = (job_id, time.time() + self.world.manifest_url_lifetime)
-        host, port = self.server.server_address[:2]
-        uri = ("http://%s:%d/manifests/%s_manifest.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=%s"
+        uri = ("%s/manifests/%s_manifest.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=%s"
                "&X-Amz-Expires=%d&X-Amz-Credential=%s%%2F%s%%2F%s%%2Fs3%%2Faws4_request&X-Amz-Signature=%s"
-               % (host, port, job_id, amz_date, self.world.manifest_url_lifetime, ACCESS_KEY, amz_date[:8], REGION, token))
+               % (self.server.endpoint_url, job_id, amz_date, self.world.manifest_url_lifetime, ACCESS_KEY,
+                  amz_date[:8], REGION, token))
         return {"ManifestURI": uri}
 
     def _page(self, entries, params):
@@ -408,15 +413,31 @@ class SnowballApiServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, world=None, host="127.0.0.1", port=0):
+    def __init__(self, world=None, host="127.0.0.1", port=0, certificate=None):
+        """``certificate``: a (certificate file, key file) pair to serve HTTPS with."""
         super().__init__((host, port), SnowballApiHandler)
         self.world = world or World()
         self._thread = None
+        self.scheme = "https" if certificate else "http"
+        if certificate:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*certificate)
+            # The handshake happens in the handler's thread, so a client that refuses the
+            # certificate cannot stall the accept loop.
+            self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
 
     @property
     def endpoint_url(self):
         host, port = self.server_address[:2]
-        return "http://%s:%d" % (host, port)
+        return "%s://%s:%d" % (self.scheme, host, port)
+
+    def finish_request(self, request, client_address):
+        if isinstance(request, ssl.SSLSocket):
+            try:
+                request.do_handshake()
+            except (ssl.SSLError, OSError):
+                return  # the client did not trust the certificate: nothing to answer
+        super().finish_request(request, client_address)
 
     def start(self):
         self._thread = threading.Thread(target=self.serve_forever, name="snowball-api-standin", daemon=True)
@@ -428,3 +449,39 @@ class SnowballApiServer(ThreadingHTTPServer):
         self.server_close()
         if self._thread:
             self._thread.join()
+
+
+def make_certificate(directory, host="127.0.0.1"):
+    """A self-signed certificate for ``host`` (an IP address), as a private CA would issue through a TLS
+    inspecting proxy: returns (certificate file, key file); the certificate file is also the CA bundle."""
+    import ipaddress  # pylint: disable=import-outside-toplevel
+
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
+    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fieldops stand-in CA")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    public_key = key.public_key()
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = os.path.join(directory, "standin-ca.pem"), os.path.join(directory, "standin-key.pem")
+    with open(cert_path, "wb") as handle:
+        handle.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as handle:
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return cert_path, key_path

@@ -7,6 +7,7 @@ a way to run a module in-process against them through real botocore."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -14,12 +15,29 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.fieldops.snowball.tests.standins.harness import Site
 
 
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    site = Site(tmp_path)
-    for key, value in site.env().items():
+def _site(tmp_path, monkeypatch, **options):
+    site = Site(tmp_path, **options)
+    env = site.env()
+    for key in os.environ:
+        if key.startswith("AWS_") and key not in env:  # this machine's AWS settings are not the stand-in's
+            monkeypatch.delenv(key)
+    for key, value in env.items():
         if key.startswith(("AWS_", "SNOWBALL_")) or key in ("HOME", "PATH"):
             monkeypatch.setenv(key, value)
+    return site
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    site = _site(tmp_path, monkeypatch)
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def tls_site(tmp_path, monkeypatch):
+    """A site whose API and manifest URLs are HTTPS, signed by a private CA (``tls_site.ca_bundle``)."""
+    site = _site(tmp_path, monkeypatch, tls=True)
     yield site
     site.stop()
 
