@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import ssl
 
 try:
     import botocore
@@ -63,6 +64,8 @@ _RETRY = AWSRetry.jittered_backoff(
 _DENIED = ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
            "ExpiredTokenException", "MissingAuthenticationTokenException", "InvalidClientTokenId")
 _THROTTLED = ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded")
+_UNTRUSTED = ("Behind a TLS-inspecting proxy, set aws_ca_bundle (or AWS_CA_BUNDLE) to the proxy's CA bundle; "
+              "the manifest download uses it too.")
 _OPERATION_PERMISSIONS = {
     "DescribeJob": "snowball:DescribeJob",
     "ListJobs": "snowball:ListJobs",
@@ -146,11 +149,17 @@ class SnowballJobs:
         self.module.no_log_values.update(
             part.split("=", 1)[1] for part in uri.partition("?")[2].split("&")
             if "=" in part and part.split("=", 1)[0].lower() in ("x-amz-signature", "signature"))
+        # The presigned URL is AWS (S3) too: trust what the API calls trust.
         try:
-            response = open_url(uri, method="GET", timeout=MANIFEST_DOWNLOAD_TIMEOUT, http_agent="fieldops.snowball")
+            response = open_url(uri, method="GET", timeout=MANIFEST_DOWNLOAD_TIMEOUT, http_agent="fieldops.snowball",
+                                validate_certs=self.module.params["validate_certs"],
+                                ca_path=self.module.params["aws_ca_bundle"])
             expected = response.headers.get("Content-Length")
             data = response.read()
         except Exception as error:  # pylint: disable=broad-exception-caught
+            if isinstance(getattr(error, "reason", error), ssl.SSLCertVerificationError):
+                self.module.fail_json(msg="Downloading the manifest of job %s failed: its TLS certificate could not be "
+                                          "verified; nothing was written. %s" % (job_id, _UNTRUSTED))
             code = getattr(error, "code", None)
             reason = "HTTP %s" % code if code else type(error).__name__
             self.module.fail_json(msg="Downloading the manifest of job %s failed (%s); nothing was written. The "
@@ -204,6 +213,9 @@ class SnowballJobs:
         except botocore.exceptions.NoCredentialsError:
             self.module.fail_json(msg="No AWS credentials were found: set the profile or access_key/secret_key "
                                       "options, or AWS_PROFILE / AWS_ACCESS_KEY_ID in the environment.")
+        except botocore.exceptions.SSLError as error:
+            self.module.fail_json(msg="Could not verify the TLS certificate of the Snowball API for %s (%s). %s"
+                                      % (operation, error, _UNTRUSTED))
         except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
                 botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectionClosedError) as error:
             self.module.fail_json(msg="Could not reach the Snowball API for %s (%s): check the network, any proxy, "

@@ -48,6 +48,8 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - Check mode reports whether the manifest would be downloaded, without downloading it.
+  - The manifest is downloaded from its presigned AWS URL with the same O(aws_ca_bundle) and O(validate_certs) as the
+    API calls.
 seealso:
   - module: fieldops.snowball.snowball_unlock_code
   - module: fieldops.snowball.snowball_edge_profile

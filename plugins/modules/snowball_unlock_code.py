@@ -65,6 +65,8 @@ notes:
   - Supports check mode. With O(dest) it fetches the code to tell whether the file would change, but writes nothing.
   - The API is called at most twice (C(DescribeJob), C(GetJobUnlockCode)), three times with O(manifest_dest)
     (C(GetJobManifest)), and the manifest is downloaded once.
+  - The manifest is downloaded from its presigned AWS URL with the same O(aws_ca_bundle) and O(validate_certs) as the
+    API calls.
 seealso:
   - module: fieldops.snowball.snowball_manifest
   - module: fieldops.snowball.snowball_edge_profile

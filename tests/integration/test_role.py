@@ -10,7 +10,7 @@ import json
 import os
 import stat
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, device_vars
+from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, Site, device_vars
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
 
 
@@ -41,6 +41,21 @@ def test_single_device_first_run_and_rerun(site):
     assert "it was unlocked already" in again.stdout
     assert site.world.count() == 0 and site.world.manifest_downloads == []
     assert len(site.client_invocations("unlock-device")) == 1
+
+
+def test_behind_a_tls_inspecting_proxy_aws_ca_bundle_is_enough(tmp_path):
+    """AWS answers with the proxy's certificate; the engineer sets AWS_CA_BUNDLE once, for calls and download."""
+    site = Site(tmp_path, tls=True)
+    try:
+        job_id = site.add_device()
+        hosts = {"bench": device_vars(site, job_id)}
+        untrusted = site.playbook(ROLE_PLAY, hosts=hosts)
+        assert untrusted.returncode != 0 and "AWS_CA_BUNDLE" in untrusted.stdout, untrusted.stdout
+        trusted = site.playbook(ROLE_PLAY, hosts=hosts, env={"AWS_CA_BUNDLE": site.ca_bundle})
+        assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+        assert site.device_states() == {"192.0.2.10": "UNLOCKED"} and site.world.manifest_downloads == [job_id]
+    finally:
+        site.stop()
 
 
 def test_cluster(site):

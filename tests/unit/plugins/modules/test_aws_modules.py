@@ -132,6 +132,36 @@ def test_expired_manifest_url_is_explained(site, run_module, tmp_path):
     assert os.listdir(out) == []
 
 
+# Behind a TLS-inspecting proxy, AWS is only trusted with the proxy's CA. The presigned manifest URL is
+# AWS (S3) too, so the download must trust what the API calls trust.
+def test_https_manifest_download_trusts_the_aws_ca_bundle(tls_site, run_module, tmp_path):
+    job_id = tls_site.add_device()
+    dest = tmp_path / "manifest.bin"
+    result = run_module(snowball_manifest, aws_args(tls_site, job_id=job_id, dest=str(dest),
+                                                    aws_ca_bundle=tls_site.ca_bundle))
+    assert not result.get("failed"), result.get("msg")
+    assert dest.read_bytes() == tls_site.world.jobs[job_id]["manifest"]
+    assert tls_site.world.manifest_downloads == [job_id]
+
+
+def test_https_manifest_download_honours_validate_certs(tls_site, run_module, tmp_path):
+    job_id = tls_site.add_device()
+    dest = tmp_path / "manifest.bin"
+    result = run_module(snowball_unlock_code, aws_args(tls_site, job_id=job_id, manifest_dest=str(dest),
+                                                       validate_certs=False))
+    assert not result.get("failed"), result.get("msg")
+    assert dest.read_bytes() == tls_site.world.jobs[job_id]["manifest"]
+
+
+def test_untrusted_certificate_says_to_set_the_ca_bundle(tls_site, run_module, tmp_path):
+    job_id = tls_site.add_device()
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run_module(snowball_manifest, aws_args(tls_site, job_id=job_id, dest=str(out / "m.bin")))
+    assert result["failed"] and "aws_ca_bundle" in result["msg"] and "AWS_CA_BUNDLE" in result["msg"]
+    assert tls_site.world.calls == [] and os.listdir(out) == []
+
+
 def test_job_info_lists_every_page_and_filters_by_state(site, run_module):
     ids = [site.add_device(ip="192.0.2.%d" % n) for n in range(1, 6)]
     site.world.set_state(ids[0], "Complete")
