@@ -27,8 +27,8 @@ from __future__ import annotations
 import datetime
 import hmac
 import json
-import random
 import os
+import random
 import secrets
 import ssl
 import string
