@@ -23,6 +23,14 @@ def site(tmp_path):
     site.stop()
 
 
+@pytest.fixture
+def tls_site(tmp_path):
+    """A site whose API and manifest URLs are HTTPS, signed by a private CA (``tls_site.ca_bundle``)."""
+    site = Site(tmp_path, tls=True)
+    yield site
+    site.stop()
+
+
 LEAK_REPORTS = os.path.join("tests", "output", "leaks")
 
 

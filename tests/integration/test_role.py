@@ -10,7 +10,7 @@ import json
 import os
 import stat
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, Site, device_vars
+from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, device_vars
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
 
 
@@ -43,19 +43,15 @@ def test_single_device_first_run_and_rerun(site):
     assert len(site.client_invocations("unlock-device")) == 1
 
 
-def test_behind_a_tls_inspecting_proxy_aws_ca_bundle_is_enough(tmp_path):
+def test_behind_a_tls_inspecting_proxy_aws_ca_bundle_is_enough(tls_site):
     """AWS answers with the proxy's certificate; the engineer sets AWS_CA_BUNDLE once, for calls and download."""
-    site = Site(tmp_path, tls=True)
-    try:
-        job_id = site.add_device()
-        hosts = {"bench": device_vars(site, job_id)}
-        untrusted = site.playbook(ROLE_PLAY, hosts=hosts)
-        assert untrusted.returncode != 0 and "AWS_CA_BUNDLE" in untrusted.stdout, untrusted.stdout
-        trusted = site.playbook(ROLE_PLAY, hosts=hosts, env={"AWS_CA_BUNDLE": site.ca_bundle})
-        assert trusted.returncode == 0, trusted.stdout + trusted.stderr
-        assert site.device_states() == {"192.0.2.10": "UNLOCKED"} and site.world.manifest_downloads == [job_id]
-    finally:
-        site.stop()
+    job_id = tls_site.add_device()
+    hosts = {"bench": device_vars(tls_site, job_id)}
+    untrusted = tls_site.playbook(ROLE_PLAY, hosts=hosts)
+    assert untrusted.returncode != 0 and "AWS_CA_BUNDLE" in untrusted.stdout, untrusted.stdout
+    trusted = tls_site.playbook(ROLE_PLAY, hosts=hosts, env={"AWS_CA_BUNDLE": tls_site.ca_bundle})
+    assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+    assert tls_site.device_states() == {"192.0.2.10": "UNLOCKED"} and tls_site.world.manifest_downloads == [job_id]
 
 
 def test_cluster(site):
