@@ -86,7 +86,7 @@ def timed(command, env, cwd):
     return time.monotonic() - started, process.returncode, out + err, memory.peak
 
 
-def role_run(site, hosts, forks=1, env=None, play=ROLE_PLAY):
+def play_run(site, hosts, forks=1, env=None, play=ROLE_PLAY):
     path = os.path.join(site.root, "bench.yml")
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(play)
@@ -118,7 +118,7 @@ def single_device(site):
     for run in range(RUNS):  # alternating, so all three see the same machine
         ip = "192.0.2.%d" % (10 + run)
         job_id = site.add_device(ip=ip)
-        seconds, rc, output, peak = role_run(site, {"bench": device_vars(site, job_id, ip=ip)})
+        seconds, rc, output, peak = play_run(site, {"bench": device_vars(site, job_id, ip=ip)})
         assert rc == 0, output[-3000:]
         role_times.append(seconds)
         peaks.append(peak)
@@ -126,7 +126,7 @@ def single_device(site):
         seconds, rc, output, _peak = baseline_run(site, site.add_device(ip=ip), ip)
         assert rc == 0, output[-3000:]
         baseline_times.append(seconds)
-        seconds, rc, output, _peak = role_run(site, {"bench": {}}, play=FLOOR_PLAY)
+        seconds, rc, output, _peak = play_run(site, {"bench": {}}, play=FLOOR_PLAY)
         assert rc == 0, output[-3000:]
         floor_times.append(seconds)
     return (statistics.median(role_times), statistics.median(baseline_times), statistics.median(floor_times),
@@ -137,11 +137,11 @@ def api_calls(site):
     job_id = site.add_device(ip="192.0.2.200")
     hosts = {"bench": device_vars(site, job_id, ip="192.0.2.200")}
     site.world.reset_calls()
-    role_run(site, hosts)
+    play_run(site, hosts)
     first = (site.world.count(), len(site.world.manifest_downloads))
     site.world.reset_calls()
     before = len(site.client_invocations("unlock-device"))
-    role_run(site, hosts)
+    play_run(site, hosts)
     return first, site.world.count(), len(site.client_invocations("unlock-device")) - before
 
 
@@ -154,7 +154,7 @@ def fleet(root, count, throttle=0.0):
             ip = "198.51.100.%d" % (number + 1)
             hosts["device%03d" % number] = device_vars(site, site.add_device(ip=ip, unlock_delay=FLEET_UNLOCK_DELAY),
                                                        ip=ip, snowball_unlock_poll_interval=0.5)
-        seconds, _rc, _output, peak = role_run(site, hosts, forks=count)
+        seconds, _rc, _output, peak = play_run(site, hosts, forks=count)
         unlocked = sum(1 for state in site.device_states().values() if state == "UNLOCKED")
         return seconds, unlocked, peak
     finally:
@@ -164,7 +164,7 @@ def fleet(root, count, throttle=0.0):
 def floor_fleet(root, count):
     site = Site(tempfile.mkdtemp(prefix="floor-", dir=root))
     try:
-        seconds, rc, output, _peak = role_run(site, {"device%03d" % number: {} for number in range(count)},
+        seconds, rc, output, _peak = play_run(site, {"device%03d" % number: {} for number in range(count)},
                                               forks=count, play=FLOOR_PLAY)
         assert rc == 0, output[-3000:]
         return seconds
