@@ -14,13 +14,15 @@ options:
       - The Snowball Edge client profile that holds the device's endpoint, manifest and unlock code, as written
         by M(fieldops.snowball.snowball_edge_profile), C(snowballEdge configure) or AWS OpsHub.
       - Preferred, because the unlock code stays in the profile file and never appears on a command line.
-      - Give O(profile), or O(endpoint), O(manifest_path) and O(unlock_code).
+      - Give O(profile), or O(endpoint), O(manifest_path) and O(unlock_code), not both.
     type: str
   endpoint:
     description:
       - The device, as the IP address on its display or C(https://IP).
-      - With O(endpoint), O(manifest_path) and O(unlock_code), the module writes a transient profile to the
-        client's config file for the duration of the task, so the code is still never on a command line.
+      - With O(endpoint), O(manifest_path) and O(unlock_code), the module writes a transient profile into a private
+        temporary client home (mode C(0700)) for the duration of the task, and points the client at it with
+        C(JAVA_TOOL_OPTIONS=-Duser.home=...). The code is never on a command line, the client's own config file is
+        not touched, and the temporary home is removed afterwards, also after a failure or an interrupt.
     type: str
   manifest_path:
     description: The job's manifest file, as downloaded by M(fieldops.snowball.snowball_manifest).
@@ -40,4 +42,11 @@ options:
         device must be unlocked for the cluster to count as unlocked.
     type: list
     elements: str
+  config_path:
+    description:
+      - The client's config file that holds O(profile). The client reads only
+        C(HOME/.aws/snowball/config/snowball-edge.config) under its Java home, so another path must end that way;
+        the client is then pointed at that home with C(JAVA_TOOL_OPTIONS=-Duser.home=HOME).
+    type: path
+    default: ~/.aws/snowball/config/snowball-edge.config
 """

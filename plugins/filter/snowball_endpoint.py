@@ -36,14 +36,14 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeError
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
 
 def snowball_endpoint(value):
     try:
         return normalize_endpoint(value)
-    except EdgeError as error:
+    except SnowballError as error:
         raise AnsibleFilterError(str(error)) from None
 
 

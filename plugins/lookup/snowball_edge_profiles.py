@@ -13,8 +13,6 @@ description:
     profiles' unlock codes never leave the plugin.
   - Returns an empty list when there is no config file. Fails, without showing the file's content, when the file is
     not the client's JSON format.
-  - The P(fieldops.snowball.snowball_unlock#role) role uses it to tell a first run from a re-run without
-    running a module.
 author:
   - fieldops engineering (@fieldops)
 options:
@@ -38,13 +36,10 @@ _raw:
   elements: str
 """
 
-import os
-
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import DEFAULT_CONFIG_PATH
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeError
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import profile_names
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
 
 
 class LookupModule(LookupBase):
@@ -52,9 +47,9 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         names = set()
-        for path in terms or [DEFAULT_CONFIG_PATH]:
+        for path in terms or [None]:
             try:
-                names |= profile_names(os.path.expanduser(path))
-            except EdgeError as error:
+                names |= ProfileStore(path).names()
+            except SnowballError as error:
                 raise AnsibleLookupError(str(error)) from None
         return sorted(names)

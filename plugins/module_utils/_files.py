@@ -4,8 +4,8 @@
 """Private files: written atomically, created with a private mode, never
 through a symlink and never into a world-writable directory.
 
-Shared by the modules and by the controller-side action plugin, so the
-functions raise PrivateFileError and leave reporting to the caller.
+Shared by the modules and by the controller-side action plugins, so the
+functions raise SnowballError and leave reporting to the caller.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import os
 import stat
 import tempfile
 
-
-class PrivateFileError(Exception):
-    """A private file cannot be written safely; the message says why and what to do."""
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
 
 def check_private_destination(path, missing_parent_ok=False):
@@ -29,20 +28,20 @@ def check_private_destination(path, missing_parent_ok=False):
     """
     parent = os.path.dirname(os.path.abspath(path)) or "."
     if os.path.islink(parent):
-        raise PrivateFileError("The directory %s is a symbolic link: refusing to write a secret where it points. "
-                               "Use a private directory (mode 0700)." % parent)
+        raise SnowballError("The directory %s is a symbolic link: refusing to write a secret where it points. "
+                            "Use a private directory (mode 0700)." % parent)
     if not os.path.isdir(parent):
         if missing_parent_ok:
             return
-        raise PrivateFileError("The directory %s does not exist: create it (mode 0700) first." % parent)
+        raise SnowballError("The directory %s does not exist: create it (mode 0700) first." % parent)
     if os.stat(parent).st_mode & stat.S_IWOTH:
-        raise PrivateFileError("The directory %s is world-writable, so another user could replace the file: "
-                               "use a private directory (mode 0700)." % parent)
+        raise SnowballError("The directory %s is world-writable, so another user could replace the file: "
+                            "use a private directory (mode 0700)." % parent)
     if os.path.islink(path):
-        raise PrivateFileError("%s is a symbolic link: refusing to write a secret through it. Remove the link "
-                               "or choose another path." % path)
+        raise SnowballError("%s is a symbolic link: refusing to write a secret through it. Remove the link "
+                            "or choose another path." % path)
     if os.path.exists(path) and not os.path.isfile(path):
-        raise PrivateFileError("%s exists and is not a regular file." % path)
+        raise SnowballError("%s exists and is not a regular file." % path)
 
 
 def read_bytes(path):
@@ -89,6 +88,41 @@ def ensure_mode(path, mode):
         return False
     os.chmod(path, mode)
     return True
+
+
+def resolve_mode(path, mode):
+    """``mode`` as the file module takes it (an int, octal digits or a symbolic mode) as an int."""
+    if isinstance(mode, int):
+        return mode
+    if isinstance(mode, str) and mode.isdigit():
+        return int(mode, 8)
+    try:
+        # The file module's own parser of u=rw,g-r; a classmethod that needs no module instance.
+        return AnsibleModule._symbolic_mode_to_octal(os.stat(path), mode)  # pylint: disable=protected-access
+    except ValueError as error:
+        raise SnowballError("mode %r is not a file mode: give octal digits such as '0600' or a symbolic "
+                            "mode such as 'u=rw' (%s)." % (mode, error)) from None
+
+
+def store_private_file(path, data, what, check_mode=False, create_parent=False, mode=0o600):
+    """Write ``data`` to ``path`` unless the file holds it already, then give it ``mode``.
+
+    True when anything changed (or would, in check mode, where nothing is written).
+    ``what`` names the content in an error message.
+    """
+    try:
+        changed = read_bytes(path) != data
+        if changed and not check_mode:
+            replace_private_file(path, data, mode=0o600, create_parent=create_parent)
+        if os.path.exists(path):  # absent only in check mode
+            wanted = resolve_mode(path, mode)
+            if stat.S_IMODE(os.stat(path).st_mode) != wanted:
+                changed = True
+                if not check_mode:
+                    os.chmod(path, wanted)
+    except OSError as error:
+        raise SnowballError("Could not write %s to %s: %s" % (what, path, error.strerror or error)) from None
+    return changed
 
 
 def _fsync_directory(directory):

@@ -1,32 +1,32 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The AWS side: one helper that the job, manifest and unlock-code modules
-share, so that a job id is checked, a job is judged and an AWS error is
-explained in exactly one place."""
+"""The AWS side: verify a job, sync its manifest, fetch its unlock code.
+
+Shared by the job, manifest and unlock-code modules and by their action
+plugins, so it takes an AWS client and a task context, raises SnowballError
+and never ends a task itself. Every AWS error is explained in one place,
+``aws_error``, which unit tests cover without a server.
+"""
 
 from __future__ import annotations
 
 import datetime
-import os
 import re
 import ssl
 
 try:
     import botocore
 except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore itself
+    pass  # the shells report a missing botocore before anything here runs
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.urls import open_url
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import PrivateFileError
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import read_bytes
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import sha1_of
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import store_private_file
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
 
 CREDENTIALS_LIFETIME_DAYS = 360
@@ -92,82 +92,82 @@ def job_problem(metadata, now=None):
     return None
 
 
-def aws_module(argument_spec, **kwargs):
-    """An AnsibleAWSModule with the job_id check every Snowball module needs."""
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
-    job_id = module.params.get("job_id")
-    if job_id is not None:
-        problem = job_id_problem(job_id)
-        if problem:
-            module.fail_json(msg=problem)
-    return module
+def check_job_id(job_id):
+    problem = job_id_problem(job_id)
+    if problem:
+        raise SnowballError(problem)
 
 
 class SnowballJobs:
-    """The Snowball job-management calls, with retries and readable failures."""
+    """The Snowball job-management calls of one task, with retries and readable failures.
 
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client("snowball", retry_decorator=_RETRY)
+    ``ctx`` is the task context (see _context.py): its AWS client, region,
+    TLS options, and ``add_secret`` for values to mask in the result.
+    """
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.client = ctx.aws_client("snowball", retry_decorator=_RETRY)
 
     def describe(self, job_id):
         return self._call("DescribeJob", job_id, JobId=job_id)["JobMetadata"]
 
     def verified(self, job_id):
-        """The job's metadata, after failing the task when AWS will not release its credentials."""
+        """The job's metadata; SnowballError when AWS will not release its credentials."""
         metadata = self.describe(job_id)
         problem = job_problem(metadata)
         if problem:
-            self.module.fail_json(msg=problem, job_id=job_id, job_state=metadata["JobState"])
+            raise SnowballError(problem, job_id=job_id, job_state=metadata["JobState"])
         return metadata
 
     def manifest_uri(self, job_id):
-        return self._call("GetJobManifest", job_id, JobId=job_id)["ManifestURI"]
+        return self._field("GetJobManifest", job_id, "ManifestURI")
 
     def unlock_code(self, job_id):
-        return self._call("GetJobUnlockCode", job_id, JobId=job_id)["UnlockCode"]
+        return self._field("GetJobUnlockCode", job_id, "UnlockCode")
 
     def sync_manifest(self, job_id, dest, force=False, mode="0600"):
         """Download the job's manifest to ``dest``, as get_url would: not when ``dest`` exists (unless
         ``force``), atomically into a private directory, ``changed`` only when the content changes.
         Returns dest, changed, and the file's checksum and size (not in check mode before a first download)."""
+        check_mode = self.ctx.check_mode
         current = read_bytes(dest)
-        if current is not None and not force:
-            changed = set_mode(self.module, dest, mode, False)
-        elif self.module.check_mode:
-            return dict(changed=True, dest=dest)
-        else:
+        if current is None or force:
+            if check_mode and current is None:
+                return dict(changed=True, dest=dest)
             current = self._download_manifest(job_id)
-            changed = store_private_file(self.module, dest, current, "the manifest", mode, create_parent=True)
+        changed = store_private_file(dest, current, "the manifest", check_mode=check_mode, create_parent=True,
+                                     mode=mode)
         return dict(changed=changed, dest=dest, checksum=sha1_of(current), size=len(current))
 
     def _download_manifest(self, job_id):
-        """The manifest's bytes; any failure fails the task without naming the URL."""
+        """The manifest's bytes; any failure raises without naming the URL."""
         uri = self.manifest_uri(job_id)
-        # The URL and its signature are bearer credentials: mask them in anything the module returns.
-        self.module.no_log_values.add(uri)
-        self.module.no_log_values.update(
-            part.split("=", 1)[1] for part in uri.partition("?")[2].split("&")
-            if "=" in part and part.split("=", 1)[0].lower() in ("x-amz-signature", "signature"))
+        # The URL and its signature are bearer credentials: mask them in anything the task returns.
+        self.ctx.add_secret(uri)
+        for part in uri.partition("?")[2].split("&"):
+            key, _sep, value = part.partition("=")
+            if value and key.lower() in ("x-amz-signature", "signature"):
+                self.ctx.add_secret(value)
+        params = self.ctx.params
         # The presigned URL is AWS (S3) too: trust what the API calls trust.
         try:
             response = open_url(uri, method="GET", timeout=MANIFEST_DOWNLOAD_TIMEOUT, http_agent="fieldops.snowball",
-                                validate_certs=self.module.params["validate_certs"],
-                                ca_path=self.module.params["aws_ca_bundle"])
+                                validate_certs=params["validate_certs"], ca_path=params["aws_ca_bundle"])
             expected = response.headers.get("Content-Length")
             data = response.read()
         except Exception as error:  # pylint: disable=broad-exception-caught
             if isinstance(getattr(error, "reason", error), ssl.SSLCertVerificationError):
-                self.module.fail_json(msg="Downloading the manifest of job %s failed: its TLS certificate could not be "
-                                          "verified; nothing was written. %s" % (job_id, _UNTRUSTED))
+                raise SnowballError("Downloading the manifest of job %s failed: its TLS certificate could not be "
+                                    "verified; nothing was written. %s" % (job_id, _UNTRUSTED), job_id=job_id) from None
             code = getattr(error, "code", None)
             reason = "HTTP %s" % code if code else type(error).__name__
-            self.module.fail_json(msg="Downloading the manifest of job %s failed (%s); nothing was written. The "
-                                      "presigned URL is valid for 60 minutes: run the task again to get a fresh one."
-                                      % (job_id, reason))
+            raise SnowballError("Downloading the manifest of job %s failed (%s); nothing was written. The presigned "
+                                "URL is valid for 60 minutes: run the task again to get a fresh one."
+                                % (job_id, reason), job_id=job_id) from None
         if expected is not None and len(data) != int(expected):
-            self.module.fail_json(msg="The manifest of job %s arrived truncated (%d of %s bytes); nothing was "
-                                      "written. Run the task again." % (job_id, len(data), expected))
+            raise SnowballError("The manifest of job %s arrived truncated (%d of %s bytes); nothing was written. "
+                                "Run the task again." % (job_id, len(data), expected), job_id=job_id)
         return data
 
     def list_jobs(self):
@@ -185,73 +185,57 @@ class SnowballJobs:
                 return entries
             params["NextToken"] = page["NextToken"]
 
+    def _field(self, operation, job_id, name):
+        value = self._call(operation, job_id, JobId=job_id).get(name)
+        if not isinstance(value, str) or not value:
+            raise SnowballError("AWS answered %s for job %s without a usable %s. Run again; if it persists, contact "
+                                "AWS Support." % (operation, job_id, name), job_id=job_id)
+        return value
+
     def _call(self, operation, resource, **params):
         method = getattr(self.client, camel_to_snake(operation))
         try:
             return method(aws_retry=True, **params)
-        except is_boto3_error_code("InvalidResourceException"):
-            self.module.fail_json(msg="%s was not found in region %s: check the id, and that region (or the "
-                                      "AWS profile) is the one the job was ordered in." % (resource, self.module.region),
-                                  error_code="InvalidResourceException")
-        except is_boto3_error_code("InvalidJobStateException") as error:  # pylint: disable=duplicate-except
-            self.module.fail_json(msg="AWS refused %s for %s: %s" % (operation, resource, _aws_message(error)),
-                                  error_code="InvalidJobStateException")
-        except is_boto3_error_code(_DENIED) as error:  # pylint: disable=duplicate-except
-            self.module.fail_json(msg="AWS denied %s for %s (%s): check the credentials and that they allow %s."
-                                      % (operation, resource, _error_code(error), _OPERATION_PERMISSIONS[operation]),
-                                  error_code=_error_code(error))
-        except is_boto3_error_code(_THROTTLED) as error:  # pylint: disable=duplicate-except
-            self.module.fail_json(msg="AWS kept throttling %s (%s) after several retries: wait a minute and run again."
-                                      % (operation, _error_code(error)), error_code=_error_code(error))
-        except botocore.exceptions.ClientError as error:  # pylint: disable=duplicate-except
-            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
-                self.module.fail_json(msg="The Snowball API kept failing on %s (%s, HTTP %s) after several retries: "
-                                          "try again later." % (operation, _error_code(error),
-                                                                error.response["ResponseMetadata"]["HTTPStatusCode"]),
-                                      error_code=_error_code(error))
-            self.module.fail_json_aws(error, msg="%s failed for %s" % (operation, resource))
-        except botocore.exceptions.NoCredentialsError:
-            self.module.fail_json(msg="No AWS credentials were found: set the profile or access_key/secret_key "
-                                      "options, or AWS_PROFILE / AWS_ACCESS_KEY_ID in the environment.")
-        except botocore.exceptions.SSLError as error:
-            self.module.fail_json(msg="Could not verify the TLS certificate of the Snowball API for %s (%s). %s"
-                                      % (operation, error, _UNTRUSTED))
-        except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
-                botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectionClosedError) as error:
-            self.module.fail_json(msg="Could not reach the Snowball API for %s (%s): check the network, any proxy, "
-                                      "and region/endpoint_url." % (operation, type(error).__name__))
-        except botocore.exceptions.BotoCoreError as error:
-            self.module.fail_json_aws(error, msg="%s failed for %s" % (operation, resource))
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+            raise aws_error(error, operation, resource, self.ctx.region) from None
 
 
-def check_destination(module, path, missing_parent_ok):
-    """Fail the task, before any API call, when ``path`` is no place for a secret."""
-    try:
-        check_private_destination(path, missing_parent_ok=missing_parent_ok)
-    except PrivateFileError as error:
-        module.fail_json(msg=str(error))
-
-
-def set_mode(module, path, mode, changed):
-    """Give ``path`` the ``mode`` option's permissions (check mode and --diff aware)."""
-    file_args = module.load_file_common_arguments(dict(path=path, mode=mode))
-    return module.set_mode_if_different(path, file_args["mode"], changed)
-
-
-def store_private_file(module, path, data, what, mode="0600", create_parent=False):
-    """Write ``data`` to ``path`` atomically unless the file holds it already; True when it changed.
-
-    Nothing is written in check mode. ``what`` names the content in an error message.
-    """
-    changed = read_bytes(path) != data
-    if changed and not module.check_mode:
-        try:
-            replace_private_file(path, data, mode=0o600, create_parent=create_parent)
-        except (PrivateFileError, OSError) as error:
-            module.fail_json(msg="Could not write %s to %s: %s" % (what, path, error))
-    if os.path.exists(path):  # absent only in check mode
-        changed = set_mode(module, path, mode, changed)
-    return changed
+def aws_error(error, operation, resource, region):
+    """The SnowballError that explains a botocore error raised by ``operation`` on ``resource``."""
+    if isinstance(error, botocore.exceptions.ClientError):
+        code = _error_code(error)
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        facts = dict(error_code=code)
+        if code == "InvalidResourceException":
+            return SnowballError("%s was not found in region %s: check the id, and that region (or the AWS profile) is "
+                                 "the one the job was ordered in." % (resource, region), **facts)
+        if code == "InvalidJobStateException":
+            return SnowballError("AWS refused %s for %s: %s" % (operation, resource, _aws_message(error)), **facts)
+        if code in _DENIED:
+            return SnowballError("AWS denied %s for %s (%s): check the credentials and that they allow %s."
+                                 % (operation, resource, code, _OPERATION_PERMISSIONS[operation]), **facts)
+        if code in _THROTTLED:
+            return SnowballError("AWS kept throttling %s (%s) after several retries: wait a minute and run again."
+                                 % (operation, code), **facts)
+        if status >= 500:
+            return SnowballError("The Snowball API kept failing on %s (%s, HTTP %s) after several retries: try again "
+                                 "later." % (operation, code, status), **facts)
+        words = _aws_message(error) or "no message"
+        return SnowballError("%s failed for %s: %s (%s)." % (operation, resource, words, code), **facts)
+    if isinstance(error, botocore.exceptions.NoCredentialsError):
+        return SnowballError("No AWS credentials were found: set the profile or access_key/secret_key options, or "
+                             "AWS_PROFILE / AWS_ACCESS_KEY_ID in the environment.")
+    if isinstance(error, botocore.exceptions.NoRegionError):
+        return SnowballError("No AWS region was given: set the region option (role: snowball_unlock_aws_region) or "
+                             "AWS_REGION to the region the job was ordered in.")
+    if isinstance(error, botocore.exceptions.SSLError):
+        return SnowballError("Could not verify the TLS certificate of the Snowball API for %s (%s). %s"
+                             % (operation, error, _UNTRUSTED))
+    if isinstance(error, (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
+                          botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectionClosedError)):
+        return SnowballError("Could not reach the Snowball API for %s (%s): check the network, any proxy, and "
+                             "region/endpoint_url." % (operation, type(error).__name__))
+    return SnowballError("%s failed for %s: %s" % (operation, resource, error))
 
 
 def camel_to_snake(name):

@@ -67,28 +67,31 @@ devices:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_RULES
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_SPEC
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import DEFAULT_CONFIG_PATH
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeClient
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeError
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import device_result
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import profile_names
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
+
+ARGUMENT_SPEC = CLIENT_ARGUMENT_SPEC
+ARGUMENT_RULES = CLIENT_ARGUMENT_RULES
+
+
+def run(ctx):
+    """Ask the device (or cluster) for its unlock state. Read-only."""
+    params = ctx.params
+    # A profile the config file does not hold cannot be asked with: say so without a client run (a JVM start).
+    if params["profile"] and params["profile"] not in ProfileStore(params["config_path"]).names():
+        return dict(changed=False, profile_found=False, device_state=None, devices=[])
+    client = EdgeClient(ctx)
+    with client.session():
+        devices = client.describe()
+    return dict(changed=False, profile_found=True, **device_result(devices))
 
 
 def main():
-    # Asking a device needs no saved profile: a profile name, or the credentials, not both.
-    module = AnsibleModule(argument_spec=CLIENT_ARGUMENT_SPEC, supports_check_mode=True,
-                           mutually_exclusive=[("profile", "endpoint")], **CLIENT_ARGUMENT_RULES)
-    try:
-        if module.params["profile"] and module.params["profile"] not in profile_names(DEFAULT_CONFIG_PATH):
-            module.exit_json(changed=False, profile_found=False, device_state=None, devices=[])
-        client = EdgeClient(module)
-        with client.credentials() as credential_args:
-            devices = client.describe(credential_args)
-    except (EdgeError, OSError) as error:
-        module.fail_json(msg=str(error))
-    module.exit_json(changed=False, profile_found=True, **device_result(devices))
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **ARGUMENT_RULES), run)
 
 
 if __name__ == "__main__":

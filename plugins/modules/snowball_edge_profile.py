@@ -14,9 +14,12 @@ description:
   - Writes, updates or removes one profile in the Snowball Edge client's config file, the file that
     C(snowballEdge configure) and AWS OpsHub write, so that the client finds the device's endpoint, manifest
     and unlock code by profile name and the code never appears on a command line.
-  - Every other profile in the file is kept. The file is written atomically and ends up with mode C(0600) in a
-    directory with mode C(0700), whatever they were before.
+  - Every other profile in the file is kept. The file is written atomically and ends up with mode C(0600). A
+    missing directory is created with mode C(0700); an existing one keeps its mode, and a world-writable one or a
+    symbolic link is refused.
   - A config file that is not valid JSON fails the task and is left untouched.
+  - An unlock code that is not of the documented form, or a manifest that does not exist, is refused before
+    anything is written, so a working profile is never replaced with a broken one.
 author:
   - fieldops engineering (@fieldops)
 options:
@@ -49,7 +52,9 @@ options:
     type: list
     elements: str
   config_path:
-    description: The client's config file.
+    description:
+      - The client's config file. The client reads only C(HOME/.aws/snowball/config/snowball-edge.config), so
+        another path must end that way.
     type: path
     default: ~/.aws/snowball/config/snowball-edge.config
 notes:
@@ -93,18 +98,28 @@ endpoint:
 """
 
 import json
-import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import DEFAULT_CONFIG_PATH
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeError
+from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import check_device_ips
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import client_profile
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import set_profile
-from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import DEFAULT_CONFIG_PATH
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import client_profile
 
 MASK = "********"
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    job_id=dict(type="str"),
+    unlock_code=dict(type="str", no_log=True),
+    manifest_path=dict(type="path"),
+    endpoint=dict(type="str"),
+    cluster_ips=dict(type="list", elements="str"),
+    config_path=dict(type="path", default=DEFAULT_CONFIG_PATH),
+)
+ARGUMENT_RULES = dict(required_if=[("state", "present", ("unlock_code", "manifest_path", "endpoint"))])
 
 
 def masked(profile, other):
@@ -118,43 +133,28 @@ def masked(profile, other):
     return json.dumps(shown, indent=2, sort_keys=True) + "\n"
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            job_id=dict(type="str"),
-            unlock_code=dict(type="str", no_log=True),
-            manifest_path=dict(type="path"),
-            endpoint=dict(type="str"),
-            cluster_ips=dict(type="list", elements="str"),
-            config_path=dict(type="path", default=DEFAULT_CONFIG_PATH),
-        ),
-        required_if=[("state", "present", ("unlock_code", "manifest_path", "endpoint"))],
-        supports_check_mode=True,
-    )
-    params = module.params
-    config_path = params["config_path"]
-    result = dict(changed=False, config_path=config_path, profile=params["name"])
+def run(ctx):
+    """Write or remove one profile of the client's config file."""
+    params = ctx.params
+    store = ProfileStore(params["config_path"], check_mode=ctx.check_mode)
+    result = dict(changed=False, config_path=store.path, profile=params["name"])
     profile = None
-    try:
-        if params["state"] == "present":
-            if params["job_id"] and job_id_problem(params["job_id"]):
-                module.fail_json(msg=job_id_problem(params["job_id"]), **result)
-            result["endpoint"] = normalize_endpoint(params["endpoint"])
-            profile = client_profile(params["name"], params["job_id"], params["unlock_code"],
-                                     os.path.abspath(params["manifest_path"]), result["endpoint"],
-                                     check_device_ips(params["cluster_ips"]))
-        changed, before, after = set_profile(config_path, params["name"], profile, module.check_mode)
-    except (EdgeError, OSError) as error:
-        module.fail_json(msg=str(error), **result)
-
-    result["changed"] = changed
-    if module._diff:
-        result["diff"] = dict(before_header="%s: %s" % (config_path, params["name"]),
-                              after_header="%s: %s" % (config_path, params["name"]),
+    if params["state"] == "present":
+        if params["job_id"]:
+            check_job_id(params["job_id"])
+        result["endpoint"] = normalize_endpoint(params["endpoint"])
+        profile = client_profile(params["name"], params["job_id"], params["unlock_code"], params["manifest_path"],
+                                 result["endpoint"], check_device_ips(params["cluster_ips"]))
+    result["changed"], before, after = store.put(params["name"], profile)
+    if ctx.diff:
+        header = "%s: %s" % (store.path, params["name"])
+        result["diff"] = dict(before_header=header, after_header=header,
                               before=masked(before, after), after=masked(after, before))
-    module.exit_json(**result)
+    return result
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **ARGUMENT_RULES), run)
 
 
 if __name__ == "__main__":

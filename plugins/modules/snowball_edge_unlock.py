@@ -21,31 +21,23 @@ author:
 extends_documentation_fragment:
   - fieldops.snowball.client
 options:
-  profile:
-    description:
-      - The Snowball Edge client profile to unlock with.
-      - Together with O(endpoint), O(manifest_path) and O(unlock_code), the profile is first written (created or
-        updated, every other profile kept, mode C(0600)) as M(fieldops.snowball.snowball_edge_profile) does, and
-        kept for later runs. This is how the P(fieldops.snowball.snowball_unlock#role) role sets up the client
-        and unlocks in one step. Without them, the profile must exist already.
-    type: str
   job_id:
-    description: The device's job id, recorded in the profile written with O(profile) and the credentials.
+    description: The device's job id, recorded in the transient profile written from O(endpoint) and the credentials.
     type: str
   wait:
     description: Wait until every device reports C(UNLOCKED).
     type: bool
     default: true
   timeout:
-    description: How many seconds to wait for C(UNLOCKED) before failing.
+    description: How many seconds to wait for C(UNLOCKED) before failing. Must be positive.
     type: int
     default: 900
   poll_interval:
-    description: Seconds between two C(describe-device) calls while waiting.
+    description: Seconds between two C(describe-device) calls while waiting. Must be positive.
     type: float
     default: 10
 notes:
-  - Check mode reports whether the device would be unlocked and touches nothing on it; a profile is not written.
+  - Check mode reports whether the device would be unlocked and touches nothing on it.
   - A device needs about 10 minutes after power-on before it can be unlocked; until then it is unreachable.
 seealso:
   - module: fieldops.snowball.snowball_edge_profile
@@ -93,53 +85,61 @@ elapsed:
   sample: 94.2
 """
 
+import math
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_RULES
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_SPEC
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import UNLOCKED
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeClient
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeError
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import device_result
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import overall_state
-from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
+
+ARGUMENT_SPEC = dict(
+    CLIENT_ARGUMENT_SPEC,
+    job_id=dict(type="str"),
+    wait=dict(type="bool", default=True),
+    timeout=dict(type="int", default=900),
+    poll_interval=dict(type="float", default=10),
+)
+ARGUMENT_RULES = CLIENT_ARGUMENT_RULES
+
+
+def run(ctx):
+    """Unlock unless every device is unlocked already, then wait for UNLOCKED."""
+    started = time.monotonic()
+    params = ctx.params
+    if params["job_id"]:
+        check_job_id(params["job_id"])
+    for name in ("timeout", "poll_interval"):
+        if not (math.isfinite(params[name]) and params[name] > 0):
+            raise SnowballError("%s must be a positive number of seconds, not %r." % (name, params[name]))
+    client = EdgeClient(ctx)
+    changed = False
+    try:
+        with client.session():
+            devices = client.describe()
+            if overall_state(devices) != UNLOCKED:
+                changed = True
+                if not ctx.check_mode:
+                    if any(device["state"] == "LOCKED" for device in devices):
+                        client.unlock()
+                    if params["wait"]:
+                        devices = client.wait_unlocked(params["timeout"], params["poll_interval"], started)
+                    else:
+                        devices = client.describe()
+    except SnowballError as error:
+        error.facts.update(changed=changed, elapsed=round(time.monotonic() - started, 1))
+        raise
+    return dict(changed=changed, elapsed=round(time.monotonic() - started, 1), **device_result(devices))
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            CLIENT_ARGUMENT_SPEC,
-            job_id=dict(type="str"),
-            wait=dict(type="bool", default=True),
-            timeout=dict(type="int", default=900),
-            poll_interval=dict(type="float", default=10),
-        ),
-        supports_check_mode=True,
-        **CLIENT_ARGUMENT_RULES,
-    )
-    started = time.monotonic()
-    changed = False
-    if module.params["job_id"] and job_id_problem(module.params["job_id"]):
-        module.fail_json(msg=job_id_problem(module.params["job_id"]))
-    try:
-        client = EdgeClient(module)
-        with client.credentials() as credential_args:
-            changed = client.profile_changed
-            devices = client.describe(credential_args)
-            if overall_state(devices) != UNLOCKED:
-                changed = True
-                if not module.check_mode:
-                    if any(device["state"] == "LOCKED" for device in devices):
-                        client.unlock(credential_args)
-                    if module.params["wait"]:
-                        devices = client.wait_unlocked(credential_args, module.params["timeout"],
-                                                       module.params["poll_interval"], started)
-                    else:
-                        devices = client.describe(credential_args)
-    except (EdgeError, OSError) as error:
-        module.fail_json(msg=str(error), elapsed=round(time.monotonic() - started, 1))
-    module.exit_json(changed=changed, elapsed=round(time.monotonic() - started, 1), **device_result(devices))
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **ARGUMENT_RULES), run)
 
 
 if __name__ == "__main__":

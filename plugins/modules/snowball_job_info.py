@@ -85,28 +85,32 @@ jobs:
       returned: when the job is part of a cluster
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import CLUSTER_ID_PATTERN
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import JOB_STATES
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import aws_module
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import snake_job
 
+ARGUMENT_SPEC = dict(
+    job_id=dict(type="str"),
+    cluster_id=dict(type="str"),
+    states=dict(type="list", elements="str", choices=list(JOB_STATES)),
+)
+ARGUMENT_RULES = dict(mutually_exclusive=[("job_id", "cluster_id")])
 
-def main():
-    module = aws_module(
-        argument_spec=dict(
-            job_id=dict(type="str"),
-            cluster_id=dict(type="str"),
-            states=dict(type="list", elements="str", choices=list(JOB_STATES)),
-        ),
-        mutually_exclusive=[("job_id", "cluster_id")],
-    )
-    params = module.params
+
+def run(ctx):
+    """Describe one job, a cluster's jobs, or every job."""
+    params = ctx.params
+    if params["job_id"]:
+        check_job_id(params["job_id"])
     if params["cluster_id"] and not CLUSTER_ID_PATTERN.match(params["cluster_id"]):
-        module.fail_json(msg="cluster_id must be CID followed by a lower-case UUID, for example "
-                             "CID123e4567-e89b-12d3-a456-426655440000.")
-
-    api = SnowballJobs(module)
+        raise SnowballError("cluster_id must be CID followed by a lower-case UUID, for example "
+                            "CID123e4567-e89b-12d3-a456-426655440000.")
+    api = SnowballJobs(ctx)
     if params["job_id"]:
         jobs = [api.describe(params["job_id"])]
     elif params["cluster_id"]:
@@ -115,8 +119,11 @@ def main():
         jobs = api.list_jobs()
     if params["states"] and not params["job_id"]:
         jobs = [job for job in jobs if job["JobState"] in params["states"]]
+    return dict(changed=False, jobs=[snake_job(job) for job in jobs])
 
-    module.exit_json(changed=False, jobs=[snake_job(job) for job in jobs])
+
+def main():
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **ARGUMENT_RULES), run)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ notes:
   - Check mode reports whether the manifest would be downloaded, without downloading it.
   - The manifest is downloaded from its presigned AWS URL with the same O(aws_ca_bundle) and O(validate_certs) as the
     API calls.
+  - When the task runs on the controller itself (C(ansible_connection=local)), its action plugin runs the module's
+    logic in Ansible's worker process; set C(fieldops_snowball_in_process=false) to ship the module anyway.
 seealso:
   - module: fieldops.snowball.snowball_unlock_code
   - module: fieldops.snowball.snowball_edge_profile
@@ -85,26 +87,34 @@ job_state:
   sample: WithCustomer
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import aws_module
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_destination
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
+
+ARGUMENT_SPEC = dict(
+    job_id=dict(type="str", required=True),
+    dest=dict(type="path", required=True),
+    mode=dict(type="raw", default="0600"),
+    force=dict(type="bool", default=False),
+)
+ARGUMENT_RULES = {}
+
+
+def run(ctx):
+    """Verify the job, then download its manifest to dest unless it is there already."""
+    params = ctx.params
+    check_job_id(params["job_id"])
+    check_private_destination(params["dest"], missing_parent_ok=True)  # sync_manifest creates it
+    api = SnowballJobs(ctx)
+    job_state = api.verified(params["job_id"])["JobState"]
+    result = api.sync_manifest(params["job_id"], params["dest"], force=params["force"], mode=params["mode"])
+    return dict(result, job_state=job_state)
 
 
 def main():
-    module = aws_module(
-        argument_spec=dict(
-            job_id=dict(type="str", required=True),
-            dest=dict(type="path", required=True),
-            mode=dict(type="raw", default="0600"),
-            force=dict(type="bool", default=False),
-        ),
-    )
-    params = module.params
-    check_destination(module, params["dest"], missing_parent_ok=True)  # sync_manifest creates it
-    api = SnowballJobs(module)
-    job_state = api.verified(params["job_id"])["JobState"]
-    result = api.sync_manifest(params["job_id"], params["dest"], force=params["force"], mode=params["mode"])
-    module.exit_json(job_state=job_state, **result)
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **ARGUMENT_RULES), run)
 
 
 if __name__ == "__main__":

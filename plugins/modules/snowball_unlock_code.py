@@ -41,20 +41,13 @@ options:
         created with mode C(0700) if missing.
     type: bool
     default: false
-  manifest_dest:
-    description:
-      - Also download the job's manifest to this path, as M(fieldops.snowball.snowball_manifest) does (not again
-        when the file exists, atomically, mode C(0600), its directory created with mode C(0700)), with the same
-        AWS client, so that one task fetches both halves of the device's credentials.
-      - The P(fieldops.snowball.snowball_unlock#role) role does this to save a module run per device.
-    type: path
   check_job_state:
     description:
       - Describe the job first and fail with an explanation unless it is C(WithCustomer) and younger than
         360 days.
-      - Set to V(false) only when an earlier task of the same play verified the job (the
-        P(fieldops.snowball.snowball_unlock#role) role does, to save an API call); AWS still refuses the code
-        of a job that is not C(WithCustomer).
+      - Set to V(false) only when an earlier task of the same play verified the job, for example
+        M(fieldops.snowball.snowball_manifest) (the P(fieldops.snowball.snowball_unlock#role) role does, to save an
+        API call); AWS still refuses the code of a job that is not C(WithCustomer).
     type: bool
     default: true
 extends_documentation_fragment:
@@ -63,10 +56,10 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - Supports check mode. With O(dest) it fetches the code to tell whether the file would change, but writes nothing.
-  - The API is called at most twice (C(DescribeJob), C(GetJobUnlockCode)), three times with O(manifest_dest)
-    (C(GetJobManifest)), and the manifest is downloaded once.
-  - The manifest is downloaded from its presigned AWS URL with the same O(aws_ca_bundle) and O(validate_certs) as the
-    API calls.
+  - The API is called at most twice (C(DescribeJob), C(GetJobUnlockCode)).
+  - When the task runs on the controller itself (C(ansible_connection=local), the role's way), its action plugin
+    runs the module's logic in Ansible's worker process instead of shipping the module; set
+    C(fieldops_snowball_in_process=false) to ship it anyway. Results are the same.
 seealso:
   - module: fieldops.snowball.snowball_manifest
   - module: fieldops.snowball.snowball_edge_profile
@@ -111,25 +104,6 @@ job_state:
   returned: success, when O(check_job_state=true)
   type: str
   sample: WithCustomer
-manifest:
-  description: The manifest download, with O(manifest_dest).
-  returned: success, with O(manifest_dest)
-  type: dict
-  contains:
-    dest:
-      description: The manifest file.
-      type: str
-    changed:
-      description: Whether the manifest file changed.
-      type: bool
-    checksum:
-      description: SHA-1 of the manifest file (not in check mode before a first download).
-      type: str
-    size:
-      description: Size of the manifest file in bytes (not in check mode before a first download).
-      type: int
-  sample: {"dest": "/home/engineer/.snowball/manifests/JID123e4567-e89b-12d3-a456-426655440000_manifest.bin",
-           "changed": true, "checksum": "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed", "size": 4096}
 dest:
   description: The file the code was written to.
   returned: success, with O(dest)
@@ -137,56 +111,54 @@ dest:
   sample: /home/engineer/.snowball/codes/JID123e4567-e89b-12d3-a456-426655440000.code
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import store_private_file
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import aws_module
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_destination
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import store_private_file
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
+
+ARGUMENT_SPEC = dict(
+    job_id=dict(type="str", required=True),
+    dest=dict(type="path"),
+    vault=dict(type="bool", default=False),
+    check_job_state=dict(type="bool", default=True),
+)
+ARGUMENT_RULES = dict(required_if=[("vault", True, ("dest",))])
+
+
+def run(ctx):
+    """Verify the job (unless told not to), fetch its code; return it, or write it to dest."""
+    params = ctx.params
+    job_id = params["job_id"]
+    check_job_id(job_id)
+    dest = params["dest"]
+    if params["vault"]:
+        raise SnowballError("vault=true is handled by the collection's action plugin on the controller; call the "
+                            "module as fieldops.snowball.snowball_unlock_code.")
+    if dest:
+        check_private_destination(dest, missing_parent_ok=ctx.check_mode)
+    api = SnowballJobs(ctx)
+    result = dict(changed=False, job_id=job_id)
+    if params["check_job_state"]:
+        result["job_state"] = api.verified(job_id)["JobState"]
+    code = api.unlock_code(job_id)
+    if not UNLOCK_CODE_PATTERN.match(code):
+        ctx.add_secret(code)
+        raise SnowballError("AWS returned an unlock code for job %s that is not of the documented form (five groups "
+                            "of five letters or digits joined by hyphens); it is not shown. Run again, and contact "
+                            "AWS Support if it persists." % job_id, **result)
+    if not dest:
+        return dict(result, unlock_code=code)  # censored by the action plugin, kept in the registered variable
+    ctx.add_secret(code)  # nothing below returns it
+    result["changed"] = store_private_file(dest, (code + "\n").encode(), "the unlock code", check_mode=ctx.check_mode)
+    return dict(result, dest=dest)
 
 
 def main():
-    module = aws_module(
-        argument_spec=dict(
-            job_id=dict(type="str", required=True),
-            dest=dict(type="path"),
-            vault=dict(type="bool", default=False),
-            manifest_dest=dict(type="path"),
-            check_job_state=dict(type="bool", default=True),
-        ),
-    )
-    job_id = module.params["job_id"]
-    dest = module.params["dest"]
-    if module.params["vault"]:
-        module.fail_json(msg="vault=true is handled by the collection's action plugin on the controller; "
-                             "call the module as fieldops.snowball.snowball_unlock_code.")
-    if dest:
-        check_destination(module, dest, missing_parent_ok=module.check_mode)
-    if module.params["manifest_dest"]:
-        check_destination(module, module.params["manifest_dest"], missing_parent_ok=True)  # sync_manifest creates it
-
-    api = SnowballJobs(module)
-    result = dict(changed=False, job_id=job_id)
-    if module.params["check_job_state"]:
-        result["job_state"] = api.verified(job_id)["JobState"]
-    if module.params["manifest_dest"]:
-        result["manifest"] = api.sync_manifest(job_id, module.params["manifest_dest"])
-        result["changed"] = result["manifest"]["changed"]
-
-    code = api.unlock_code(job_id)
-    if not UNLOCK_CODE_PATTERN.match(code):
-        module.no_log_values.add(code)
-        module.fail_json(msg="AWS returned an unlock code for job %s that is not of the documented form (five groups "
-                             "of five letters or digits joined by hyphens); it is not shown. Run again, and contact "
-                             "AWS Support if it persists." % job_id, **result)
-
-    if not dest:
-        module.exit_json(unlock_code=code, **result)
-
-    # Nothing below returns the code: mask it should an error message ever carry it.
-    module.no_log_values.add(code)
-    if store_private_file(module, dest, (code + "\n").encode(), "the unlock code"):
-        result["changed"] = True
-    module.exit_json(dest=dest, **result)
+    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **ARGUMENT_RULES), run)
 
 
 if __name__ == "__main__":

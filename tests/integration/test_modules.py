@@ -120,9 +120,9 @@ def test_profile_module_diff_masks_the_code_and_is_idempotent(site):
       fieldops.snowball.snowball_edge_profile:
         name: bench
         unlock_code: %s
-        manifest_path: /tmp/m.bin
+        manifest_path: %s
         endpoint: 192.0.2.10
-""" % code
+""" % (code, site.manifest_file(site.add_device()))
     first = site.playbook(module_play(site, tasks), args=["--diff"])
     assert first.returncode == 0 and "changed: [localhost]" in first.stdout
     assert '"unlockCode": "********"' in first.stdout and code not in first.stdout
@@ -139,9 +139,9 @@ def test_corrupt_client_config_is_refused_and_kept(site):
       fieldops.snowball.snowball_edge_profile:
         name: bench
         unlock_code: abcde-12345-ABCDE-fghij-67890
-        manifest_path: /tmp/m.bin
+        manifest_path: %s
         endpoint: 192.0.2.10
-"""
+""" % site.manifest_file(site.add_device())
     result = site.playbook(module_play(site, tasks))
     assert result.returncode != 0 and "is not valid JSON" in result.stdout and "left untouched" in result.stdout
     with open(site.config_path(), encoding="utf-8") as handle:
@@ -162,8 +162,9 @@ def test_unlock_with_explicit_credentials_uses_a_transient_profile(site):
     result = site.playbook(module_play(site, tasks))
     assert result.returncode == 0, result.stdout
     assert site.device_states() == {"192.0.2.10": "UNLOCKED"}
-    with open(site.config_path(), encoding="utf-8") as handle:
-        assert json.load(handle)["profiles"] == {}  # the transient profile is gone
+    # the transient profile lived in a private temporary client home: the client's own config is untouched
+    assert not os.path.exists(site.config_path())
+    assert [name for name in os.listdir(site.tmp) if name.startswith("fieldops-snowball-")] == []
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -184,23 +185,17 @@ def test_docs_render_and_examples_parse(site, module):
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_unlock_with_credentials_and_a_profile_name_saves_the_profile(site):
+def test_unlock_refuses_a_profile_name_together_with_credentials(site):
+    """One module, one job: a profile to keep is written by snowball_edge_profile."""
     job_id = site.add_device()
-    manifest = site.manifest_file(job_id)
     tasks = """
     - name: Unlock
       fieldops.snowball.snowball_edge_unlock:
         profile: bench
-        job_id: %s
         endpoint: 192.0.2.10
         manifest_path: %s
         unlock_code: %s
-        poll_interval: 0.1
-""" % (job_id, manifest, site.world.jobs[job_id]["unlock_code"])
-    runs = [site.playbook(module_play(site, tasks), env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"})
-            for _attempt in range(2)]
-    assert [result_of(run, "Unlock")["localhost"]["changed"] for run in runs] == [True, False]
-    with open(site.config_path(), encoding="utf-8") as handle:
-        profile = json.load(handle)["profiles"]["bench"]
-    assert profile["jobId"] == job_id and profile["manifestPath"] == manifest
-    assert len(site.client_invocations("unlock-device")) == 1
+""" % (site.manifest_file(job_id), site.world.jobs[job_id]["unlock_code"])
+    result = site.playbook(module_play(site, tasks))
+    assert result.returncode != 0 and "mutually exclusive: profile|endpoint" in result.stdout, result.stdout
+    assert site.client_invocations() == [] and not os.path.exists(site.config_path())

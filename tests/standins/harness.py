@@ -22,6 +22,11 @@ from .snowball_api import ACCESS_KEY, REGION, SECRET_KEY, SnowballApiServer, Wor
 from .snowball_edge_sim import make_device, write_devices
 
 SIMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snowball_edge_sim.py")
+# Which way the collection's action plugins run a module: "in_process" (the default, in Ansible's
+# worker) or "module" (shipped as a module, as on a remote host). `make test` runs the suites both ways.
+TEST_PATH = os.environ.get("FIELDOPS_SNOWBALL_TEST_PATH", "in_process")
+if TEST_PATH not in ("in_process", "module"):
+    raise ValueError("FIELDOPS_SNOWBALL_TEST_PATH must be in_process or module, not %r" % TEST_PATH)
 
 
 class Site:
@@ -133,7 +138,8 @@ class Site:
             pairs = " ".join("%s=%s" % (key, shlex.quote(str(value))) for key, value in host_vars.items())
             lines.append("%s %s" % (name, pairs))
         lines += ["", "[snowball_devices:vars]", "ansible_connection=local",
-                  "ansible_python_interpreter='{{ ansible_playbook_python }}'"]
+                  "ansible_python_interpreter='{{ ansible_playbook_python }}'",
+                  "fieldops_snowball_in_process=%s" % (TEST_PATH == "in_process")]
         with open(path, "w", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
         return path

@@ -34,6 +34,14 @@ class ClientError(Exception):
     pass
 
 
+def config_path():
+    """Where the client reads its config: under Java's user.home, which JAVA_TOOL_OPTIONS can set."""
+    for option in os.environ.get("JAVA_TOOL_OPTIONS", "").split():
+        if option.startswith("-Duser.home="):
+            return os.path.join(option[len("-Duser.home="):], ".aws", "snowball", "config", "snowball-edge.config")
+    return os.path.expanduser(CONFIG_PATH)
+
+
 def state_dir():
     path = os.environ.get("SNOWBALL_SIM_STATE")
     if not path:
@@ -124,7 +132,7 @@ def describe(device):
 
 def resolve_credentials(args):
     if args.profile:
-        path = os.path.expanduser(CONFIG_PATH)
+        path = config_path()
         try:
             with open(path, encoding="utf-8") as handle:
                 profiles = json.load(handle).get("profiles", {})
@@ -180,7 +188,7 @@ def configure(args):
         sys.stdout.write(prompt)
         sys.stdout.flush()
         answers[key] = sys.stdin.readline().strip()
-    path = os.path.expanduser(CONFIG_PATH)
+    path = config_path()
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     config = {"version": 1, "profiles": {}}
     if os.path.exists(path):

@@ -147,8 +147,7 @@ def test_https_manifest_download_trusts_the_aws_ca_bundle(tls_site, run_module, 
 def test_https_manifest_download_honours_validate_certs(tls_site, run_module, tmp_path):
     job_id = tls_site.add_device()
     dest = tmp_path / "manifest.bin"
-    result = run_module(snowball_unlock_code, aws_args(tls_site, job_id=job_id, manifest_dest=str(dest),
-                                                       validate_certs=False))
+    result = run_module(snowball_manifest, aws_args(tls_site, job_id=job_id, dest=str(dest), validate_certs=False))
     assert not result.get("failed"), result.get("msg")
     assert dest.read_bytes() == tls_site.world.jobs[job_id]["manifest"]
 
@@ -210,14 +209,15 @@ def test_aws_refusal_without_the_state_check_is_explained(site, run_module):
     assert [call["operation"] for call in site.world.calls] == ["GetJobUnlockCode"]
 
 
-def test_code_and_manifest_in_one_run(site, run_module, tmp_path):
+def test_manifest_then_code_is_three_calls(site, run_module, tmp_path):
+    """The role's way: the manifest module verifies the job, so the code needs no second DescribeJob."""
     job_id = site.add_device()
     manifest = tmp_path / "out" / "manifest.bin"  # the directory is created, privately
-    first = run_module(snowball_unlock_code, aws_args(site, job_id=job_id, manifest_dest=str(manifest)))
-    assert first["unlock_code"] == site.world.jobs[job_id]["unlock_code"]
-    assert first["changed"] and first["manifest"]["changed"] and first["manifest"]["dest"] == str(manifest)
-    assert manifest.read_bytes() == site.world.jobs[job_id]["manifest"]
+    first = run_module(snowball_manifest, aws_args(site, job_id=job_id, dest=str(manifest)))
+    assert first["changed"] and manifest.read_bytes() == site.world.jobs[job_id]["manifest"]
     assert stat.S_IMODE(manifest.stat().st_mode) == 0o600 and stat.S_IMODE(manifest.parent.stat().st_mode) == 0o700
+    code = run_module(snowball_unlock_code, aws_args(site, job_id=job_id, check_job_state=False))
+    assert code["unlock_code"] == site.world.jobs[job_id]["unlock_code"] and "job_state" not in code
     assert [call["operation"] for call in site.world.calls] == ["DescribeJob", "GetJobManifest", "GetJobUnlockCode"]
-    again = run_module(snowball_unlock_code, aws_args(site, job_id=job_id, manifest_dest=str(manifest)))
+    again = run_module(snowball_manifest, aws_args(site, job_id=job_id, dest=str(manifest)))
     assert again["changed"] is False and site.world.count("GetJobManifest") == 1

@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a module's logic needs from the task it runs in, and the module shell.
+
+Every module's logic is a function ``run(ctx)`` that returns the task result
+or raises SnowballError. It runs in one of two shells:
+
+* the module's ``main()``, through ``run_module`` below, with a ModuleContext
+  over AnsibleModule or AnsibleAWSModule (a shipped module, on any host);
+* the module's action plugin, in the controller's worker process, with the
+  ActionContext of plugins/plugin_utils/_action.py, when the task runs on
+  the controller itself.
+
+A context has ``params`` (validated), ``check_mode``, ``diff``, ``region``
+and these methods: ``aws_client(service, retry_decorator)``,
+``run_command(argv, environ_update)`` -> (rc, stdout, stderr), ``find_executable(name)``,
+``warn(msg)`` and ``add_secret(value)``: a value to mask in the result.
+Both shells mask the same way (``finish``), so both give the same result.
+"""
+
+from __future__ import annotations
+
+import signal
+
+from ansible.module_utils.common.parameters import remove_values
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+
+
+class ModuleContext:
+    """The task context of a shipped module."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.check_mode = module.check_mode
+        self.diff = module._diff  # pylint: disable=protected-access
+        self.secrets = set()
+
+    @property
+    def region(self):
+        return self.module.region
+
+    def aws_client(self, service, retry_decorator=None):
+        return self.module.client(service, retry_decorator=retry_decorator)
+
+    def run_command(self, argv, environ_update=None):
+        return self.module.run_command(argv, environ_update=environ_update)
+
+    def find_executable(self, name):
+        return self.module.get_bin_path(name)
+
+    def warn(self, msg):
+        self.module.warn(msg)
+
+    def add_secret(self, value):
+        self.secrets.add(value)
+
+
+def finish(run, ctx):
+    """Run ``run(ctx)``: its result, or a failed result that says what to do; secrets masked either way."""
+    try:
+        result = run(ctx)
+    except SnowballError as error:
+        result = dict(error.facts, failed=True, msg=error.msg)
+    result.setdefault("changed", False)
+    return remove_values(result, ctx.secrets) if ctx.secrets else result
+
+
+def _terminate(signum, _frame):
+    # SIGTERM (or SIGHUP) ends a module without running its cleanups; an
+    # exception unwinds through them, so a transient profile is removed.
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+def run_module(module, run):
+    """The shell of every module's main(): run the logic, end the task with its result."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _terminate)
+    result = finish(run, ModuleContext(module))
+    if result.get("failed"):
+        result.pop("failed")
+        module.fail_json(**result)
+    module.exit_json(**result)

@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Snowball Edge client's config file: the one owner of every read and
+write of it, for the profile and on-site modules, their action plugins and
+the profiles lookup.
+
+The file is the one ``snowballEdge configure`` and AWS OpsHub write:
+``<home>/.aws/snowball/config/snowball-edge.config``, plaintext JSON
+``{"version": 1, "profiles": {NAME: {...}}}``. The client reads only that
+path, under its Java ``user.home``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import tempfile
+
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import ensure_mode
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
+
+CONFIG_SUFFIX = os.path.join(".aws", "snowball", "config", "snowball-edge.config")
+DEFAULT_CONFIG_PATH = os.path.join("~", CONFIG_SUFFIX)
+TRANSIENT_PREFIX = "fieldops-snowball-"
+# A name the client takes as one argument after --profile: no option look-alike, no control characters.
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9_.@+][A-Za-z0-9_.@+=:-]{0,127}\Z")
+
+
+def check_profile_name(name):
+    if not isinstance(name, str) or not _PROFILE_NAME.match(name):
+        raise SnowballError("Profile name %r is not usable: use up to 128 letters, digits and . _ - @ + = :, "
+                            "starting with a letter, digit, . _ @ or +." % (name,))
+    return name
+
+
+def default_config_path():
+    return os.path.expanduser(DEFAULT_CONFIG_PATH)
+
+
+def client_home(config_path):
+    """The home directory under which the client reads ``config_path``."""
+    path = os.path.abspath(os.path.expanduser(config_path))
+    if not path.endswith(os.sep + CONFIG_SUFFIX):
+        raise SnowballError("config_path %s is not a path the Snowball Edge client reads: it reads only "
+                            "HOME/%s. Give a path that ends that way." % (path, CONFIG_SUFFIX))
+    return path[:-len(CONFIG_SUFFIX) - 1]
+
+
+def client_profile(name, job_id, unlock_code, manifest_path, endpoint, cluster_ips):
+    """A profile in the format the client and AWS OpsHub write; refuses credentials that cannot work,
+    so that a working profile is never replaced with a broken one."""
+    if not isinstance(unlock_code, str) or not UNLOCK_CODE_PATTERN.match(unlock_code):
+        raise SnowballError("unlock_code is not an unlock code (five groups of five letters or digits joined by "
+                            "hyphens); it is not shown. Pass the unlock_code of fieldops.snowball.snowball_unlock_code "
+                            "or of the prefetched vault file. Nothing was written.")
+    manifest_path = os.path.abspath(os.path.expanduser(manifest_path))
+    if not os.path.isfile(manifest_path):
+        raise SnowballError("The manifest %s does not exist: download it with fieldops.snowball.snowball_manifest "
+                            "first. Nothing was written." % manifest_path)
+    return {
+        "name": name,
+        "jobId": job_id or "",
+        "unlockCode": unlock_code,
+        "manifestPath": manifest_path,
+        "defaultEndpoint": endpoint,
+        "isCluster": bool(cluster_ips),
+        "deviceIps": list(cluster_ips or []),
+    }
+
+
+class ProfileStore:
+    """One client config file. ``check_mode``: report what would change, write nothing."""
+
+    def __init__(self, path=None, check_mode=False):
+        self.path = os.path.abspath(os.path.expanduser(path or DEFAULT_CONFIG_PATH))
+        self.directory = os.path.dirname(self.path)
+        self.check_mode = check_mode
+
+    def load(self):
+        """The parsed file, or an empty one; SnowballError when it is not the client's format."""
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                config = json.load(handle)
+        except FileNotFoundError:
+            return {"version": 1, "profiles": {}}
+        except ValueError as error:
+            raise SnowballError("%s is not valid JSON (%s); it was left untouched. Fix or move it, then run again."
+                                % (self.path, error.__class__.__name__), path=self.path) from None
+        except OSError as error:
+            raise SnowballError("Could not read %s: %s" % (self.path, error.strerror), path=self.path) from None
+        if not isinstance(config, dict) or not isinstance(config.get("profiles", {}), dict):
+            raise SnowballError("%s is not a Snowball Edge client config (no profiles object); it was left untouched."
+                                % self.path, path=self.path)
+        config.setdefault("profiles", {})
+        return config
+
+    def names(self):
+        return set(self.load()["profiles"])
+
+    def get(self, name):
+        return self.load()["profiles"].get(name)
+
+    def put(self, name, profile):
+        """Write (or with ``profile=None`` remove) one profile; every other is kept.
+
+        Returns ``(changed, before, after)``. The file ends up 0600, written atomically; a directory the
+        store creates is 0700, and an existing one keeps its mode (it may be shared).
+        """
+        check_profile_name(name)
+        try:
+            return self._put(name, profile)
+        except OSError as error:
+            raise SnowballError("Could not update %s: %s" % (self.path, error.strerror or error),
+                                path=self.path) from None
+
+    def _put(self, name, profile):
+        check_private_destination(self.path, missing_parent_ok=True)
+        if not os.path.isdir(self.directory):
+            if profile is None:
+                return False, None, None
+            if self.check_mode:
+                return True, None, profile
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)  # parallel forks race to create it
+        with _locked(self.directory):
+            config = self.load()
+            before = config["profiles"].get(name)
+            if profile is None:
+                config["profiles"].pop(name, None)
+            else:
+                config["profiles"][name] = profile
+            changed = before != profile
+            if changed and not self.check_mode:
+                replace_private_file(self.path, (json.dumps(config, indent=2) + "\n").encode(), mode=0o600)
+            if os.path.exists(self.path):
+                if self.check_mode:
+                    changed |= (os.stat(self.path).st_mode & 0o777) != 0o600
+                else:
+                    changed |= ensure_mode(self.path, 0o600)
+        return changed, before, profile
+
+
+@contextlib.contextmanager
+def transient_home(profile):
+    """A private client home holding only ``profile``, for one task; removed afterwards, also on an
+    interrupt. The user's own config file is never touched for a transient profile."""
+    home = tempfile.mkdtemp(prefix=TRANSIENT_PREFIX)
+    try:
+        store = ProfileStore(os.path.join(home, CONFIG_SUFFIX))
+        store.put(profile["name"], profile)
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(directory):
+    """Serialise writers of one config file (parallel forks write one profile each)."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)

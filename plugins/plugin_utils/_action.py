@@ -1,0 +1,210 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The action plugin shared by every module of the collection.
+
+A task that targets the controller itself (a local connection, no become,
+not async) runs the module's logic, ``run(ctx)``, right here in Ansible's
+worker process: no Python start, no AnsiballZ, no file holding the module's
+arguments. Anywhere else the module is shipped as usual. Both paths validate
+the task's arguments against the module's own argument spec, give the same
+results, and mark a result that carries the unlock code as no_log.
+
+``fieldops_snowball_in_process: false`` (a variable) ships the module even
+to the controller.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+
+try:
+    import botocore  # noqa: F401, pylint: disable=unused-import
+    HAS_BOTOCORE = True
+except ImportError:
+    HAS_BOTOCORE = False
+
+from ansible.errors import AnsibleAction
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
+from ansible_collections.amazon.aws.plugins.plugin_utils.base import AWSPluginBase
+from ansible_collections.fieldops.snowball.plugins.module_utils._context import finish
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+
+IN_PROCESS_VARIABLE = "fieldops_snowball_in_process"
+# Result keys that carry a secret: such a result is censored in every output, whatever the task says.
+SECRET_KEYS = ("unlock_code",)
+display = Display()
+
+
+class _AWSOptions(AWSPluginBase):
+    """amazon.aws's client factory for controller-side plugins, fed the task's validated options."""
+
+    def __init__(self, params):
+        self._params = params
+
+    def get_options(self):
+        return self._params
+
+    def _do_fail(self, message):
+        raise SnowballError("Could not create the AWS client: %s" % message)
+
+
+class ActionContext:
+    """The task context (see module_utils/_context.py) in the controller's worker process."""
+
+    def __init__(self, params, check_mode, diff):
+        self.params = params
+        self.check_mode = check_mode
+        self.diff = diff
+        self.secrets = set()
+        self._aws = _AWSOptions(params)
+
+    @property
+    def region(self):
+        return self._aws.region
+
+    def aws_client(self, service, retry_decorator=None):
+        return self._aws.client(service, retry_decorator=retry_decorator)
+
+    def run_command(self, argv, environ_update=None):
+        try:
+            process = subprocess.run(argv, env=dict(os.environ, **(environ_update or {})), stdin=subprocess.DEVNULL,
+                                     capture_output=True, check=False)
+        except OSError as error:
+            raise SnowballError("Could not run %s: %s" % (argv[0], error.strerror or error)) from None
+        return (process.returncode, to_text(process.stdout, errors="surrogate_or_replace"),
+                to_text(process.stderr, errors="surrogate_or_replace"))
+
+    @staticmethod
+    def find_executable(name):
+        return shutil.which(name)
+
+    @staticmethod
+    def warn(msg):
+        display.warning(msg)
+
+    def add_secret(self, value):
+        self.secrets.add(value)
+
+
+def add_path_info(result):
+    """The facts AnsibleModule.exit_json adds about the file a result names, so both paths agree."""
+    path = result.get("path", result.get("dest"))
+    if not isinstance(path, str) or not os.path.lexists(path):
+        return result
+    status = os.lstat(path)
+    result.update(uid=status.st_uid, gid=status.st_gid, mode="0%03o" % stat.S_IMODE(status.st_mode),
+                  size=status.st_size, owner=_name(pwd.getpwuid, status.st_uid), group=_name(grp.getgrgid, status.st_gid))
+    if stat.S_ISLNK(status.st_mode):
+        result["state"] = "link"
+    elif stat.S_ISDIR(status.st_mode):
+        result["state"] = "directory"
+    else:
+        result["state"] = "hard" if status.st_nlink > 1 else "file"
+    return result
+
+
+def _name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+class SnowballAction(ActionBase):
+    """Subclasses name their module: ``MODULE``, the imported module file (ARGUMENT_SPEC,
+    ARGUMENT_RULES, run) and ``AWS``, whether it takes amazon.aws's connection options."""
+
+    MODULE = None
+    AWS = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        try:
+            result.update(self.execute(task_vars))
+        except AnsibleAction as error:
+            result.update(error.result)
+        return result
+
+    @property
+    def module_name(self):
+        return "fieldops.snowball." + self.MODULE.__name__.rpartition(".")[2]
+
+    def argument_spec(self):
+        if not self.AWS:
+            return self.MODULE.ARGUMENT_SPEC
+        spec = aws_argument_spec()
+        spec.update(self.MODULE.ARGUMENT_SPEC)
+        return spec
+
+    def execute(self, task_vars, overrides=None):
+        """Run the module on the path that fits the task; ``overrides`` replace task arguments
+        (None removes one). Returns the result, censored when it carries a secret."""
+        spec = self.argument_spec()
+        if self.in_process(task_vars):
+            result = self._run_in_process(spec, overrides or {})
+        else:
+            self.validate_argument_spec(spec, **self.MODULE.ARGUMENT_RULES)
+            args = dict(self._task.args)
+            for key, value in (overrides or {}).items():
+                if value is None:
+                    args.pop(key, None)
+                else:
+                    args[key] = value
+            self._ships_secret = any(spec[key].get("no_log") for key in args if key in spec)
+            result = self._execute_module(module_name=self.module_name, module_args=args, task_vars=task_vars)
+        if any(key in result for key in SECRET_KEYS):
+            result["_ansible_no_log"] = True
+        return result
+
+    def in_process(self, task_vars):
+        wanted = self._templar.template(task_vars.get(IN_PROCESS_VARIABLE, True))
+        return (boolean(wanted, strict=True)
+                and self._connection.transport == "local"
+                and not self._play_context.become
+                and not self._task.async_val
+                and (HAS_BOTOCORE or not self.AWS))
+
+    def _run_in_process(self, spec, overrides):
+        # What the task's environment keyword gives a shipped module, this worker process gets (it runs
+        # this one task and exits), so option fallbacks and the client see the same environment.
+        environment = {}
+        self._compute_environment_string(environment)
+        os.environ.update({key: str(value) for key, value in environment.items()})
+        params = self.validate_argument_spec(spec, **self.MODULE.ARGUMENT_RULES)[1]
+        params = {key: params.get(key) for key in spec}
+        params.update(overrides)
+        ctx = ActionContext(params, self._play_context.check_mode, self._play_context.diff)
+        result = finish(self.MODULE.run, ctx)
+        # What AnsibleModule masks: the values of no_log options (flat specs here), and the secrets the logic named.
+        no_log_values = {str(params[key]) for key, option in spec.items() if option.get("no_log") and params[key]}
+        no_log_values |= ctx.secrets
+        result["invocation"] = dict(module_args=remove_values(params, no_log_values))
+        return add_path_info(remove_values(result, no_log_values))
+
+    _ships_secret = False
+
+    def _is_pipelining_enabled(self, module_style, wrap_async=False):
+        """Arguments that carry a secret go to the module on its standard input, never into a file,
+        whatever ANSIBLE_KEEP_REMOTE_FILES or the pipelining setting say."""
+        if self._ships_secret:
+            become = self._connection.become
+            if not (module_style == "new" and not wrap_async and self._connection.has_pipelining
+                    and (become is None or getattr(become, "pipelining", True))):
+                raise AnsibleActionFail("This task passes a secret to %s, and connection %s (or its become method) "
+                                        "cannot pipeline it, so it would be written to a file on the target. Run the "
+                                        "task on the controller, or with a connection that supports pipelining."
+                                        % (self.module_name, self._connection.transport))
+            return True
+        return super()._is_pipelining_enabled(module_style, wrap_async)

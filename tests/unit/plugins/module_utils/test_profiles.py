@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The profile store: the one owner of the client's config file."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from ansible_collections.fieldops.snowball.plugins.module_utils import _profiles
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+
+CODE = "abcde-12345-ABCDE-fghij-67890"
+JOB = "JID123e4567-e89b-12d3-a456-426655440000"
+
+
+@pytest.fixture
+def manifest(tmp_path):
+    path = tmp_path / "manifest.bin"
+    path.write_bytes(b"manifest")
+    return str(path)
+
+
+def profile(name, manifest, code=CODE):
+    return _profiles.client_profile(name, JOB, code, manifest, "https://192.0.2.10", [])
+
+
+def config_in(tmp_path, mode=0o700):
+    path = tmp_path / "home" / ".aws" / "snowball" / "config" / "snowball-edge.config"
+    path.parent.mkdir(parents=True)
+    path.parent.chmod(mode)
+    return path
+
+
+def test_put_keeps_other_profiles_and_settings_and_is_private(tmp_path, manifest):
+    path = config_in(tmp_path, mode=0o755)
+    opshub = {"version": 1, "opsHubSetting": {"x": 1},
+              "profiles": {"opshub": {"name": "opshub", "unlockCode": "u", "extra": [1, 2]}}}
+    path.write_text(json.dumps(opshub))
+    path.chmod(0o644)
+    store = _profiles.ProfileStore(str(path))
+
+    changed, before, after = store.put("mine", profile("mine", manifest))
+    assert changed and before is None and after["unlockCode"] == CODE
+    written = json.loads(path.read_text())
+    assert written["profiles"]["opshub"] == opshub["profiles"]["opshub"]
+    assert written["opsHubSetting"] == {"x": 1}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # a directory the store did not create keeps its mode: it may be shared on purpose
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o755
+
+    assert store.put("mine", profile("mine", manifest))[0] is False
+    assert store.put("mine", None)[0] is True
+    assert json.loads(path.read_text())["profiles"] == opshub["profiles"]
+
+
+def test_a_directory_it_creates_is_private(tmp_path, manifest):
+    path = tmp_path / "home" / ".aws" / "snowball" / "config" / "snowball-edge.config"
+    _profiles.ProfileStore(str(path)).put("mine", profile("mine", manifest))
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_a_world_writable_directory_is_refused_and_keeps_its_mode(tmp_path, manifest):
+    path = config_in(tmp_path, mode=0o777)
+    for state in (profile("mine", manifest), None):
+        with pytest.raises(SnowballError, match="world-writable"):
+            _profiles.ProfileStore(str(path)).put("mine", state)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o777 and not path.exists()
+
+
+def test_check_mode_writes_nothing_and_changes_no_mode(tmp_path, manifest):
+    path = config_in(tmp_path)
+    path.write_text(json.dumps({"version": 1, "profiles": {}}))
+    path.chmod(0o644)
+    changed, _before, _after = _profiles.ProfileStore(str(path), check_mode=True).put("mine", profile("mine", manifest))
+    assert changed and json.loads(path.read_text())["profiles"] == {}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    missing = tmp_path / "other" / "snowball-edge.config"
+    assert _profiles.ProfileStore(str(missing), check_mode=True).put("mine", profile("mine", manifest))[0]
+    assert not missing.parent.exists()
+
+
+def test_corrupt_config_is_left_untouched(tmp_path, manifest):
+    path = config_in(tmp_path)
+    path.write_text('{"version": 1, "profiles": {')
+    before = path.read_bytes()
+    with pytest.raises(SnowballError, match="not valid JSON.*left untouched"):
+        _profiles.ProfileStore(str(path)).put("mine", profile("mine", manifest))
+    assert path.read_bytes() == before
+    assert os.listdir(path.parent) == ["snowball-edge.config"]
+
+
+@pytest.mark.parametrize("code", ["", "abcde-12345", CODE + "x", None, "abcde 12345 ABCDE fghij 67890"])
+def test_a_code_that_cannot_work_is_refused_before_anything_is_written(manifest, code):
+    with pytest.raises(SnowballError, match="not an unlock code.*Nothing was written") as caught:
+        profile("mine", manifest, code=code)
+    assert not code or code not in caught.value.msg
+
+
+def test_a_missing_manifest_is_refused(tmp_path):
+    with pytest.raises(SnowballError, match="does not exist.*Nothing was written"):
+        profile("mine", str(tmp_path / "nowhere.bin"))
+
+
+@pytest.mark.parametrize("name", ["--unlock-code", "-x", "a b", "a\nb", "", "x" * 129, None])
+def test_profile_names_the_client_could_misread_are_refused(name):
+    with pytest.raises(SnowballError, match="is not usable"):
+        _profiles.check_profile_name(name)
+
+
+def test_client_home_is_derived_from_config_path(tmp_path):
+    config = tmp_path / "h" / ".aws" / "snowball" / "config" / "snowball-edge.config"
+    assert _profiles.client_home(str(config)) == str(tmp_path / "h")
+    with pytest.raises(SnowballError, match="not a path the Snowball Edge client reads"):
+        _profiles.client_home(str(tmp_path / "elsewhere.config"))
+
+
+def test_a_transient_home_holds_only_that_profile_and_goes_away(manifest):
+    with _profiles.transient_home(profile("fieldops-transient-1", manifest)) as home:
+        store = _profiles.ProfileStore(os.path.join(home, _profiles.CONFIG_SUFFIX))
+        assert store.names() == {"fieldops-transient-1"}
+        assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
+    assert not os.path.exists(home)
+    with pytest.raises(KeyboardInterrupt):
+        with _profiles.transient_home(profile("fieldops-transient-2", manifest)) as home:
+            raise KeyboardInterrupt
+    assert not os.path.exists(home)
