@@ -7,19 +7,36 @@ run real ``ansible-playbook`` against them.
 
 Used by the unit tests (in-process modules), the integration and leak tests
 (playbooks), the demo and the benchmark.
+
+The simulated client finds its config as Java does (``user.home``, from
+``-Duser.home`` in ``JAVA_TOOL_OPTIONS`` or else the password database, never
+``$HOME``), so ``Site.env`` sets both ``JAVA_TOOL_OPTIONS`` and ``HOME`` to the
+site's private home.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import shlex
 import subprocess
 import sys
 import textwrap
+import uuid
 
-from .snowball_api import ACCESS_KEY, REGION, SECRET_KEY, SnowballApiServer, World, make_certificate
-from .snowball_edge_sim import make_device, write_devices
+from .snowball_api import ACCESS_KEY, REGION, SECRET_KEY, SnowballApiServer, World, build_certificate, make_certificate
+from .snowball_edge_sim import devices_locked, make_device, write_devices
+
+
+class Cluster(collections.namedtuple("Cluster", "cluster_id ips job_ids")):
+    """What add_cluster returns: the cluster's id, its nodes' IPs and their job ids, in the same order."""
+
+    __slots__ = ()
+
+    def job_id(self, ip):
+        return self.job_ids[self.ips.index(ip)]
+
 
 SIMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snowball_edge_sim.py")
 # Which way the collection's action plugins run a module: "in_process" (the default, in Ansible's
@@ -32,8 +49,9 @@ if TEST_PATH not in ("in_process", "module"):
 class Site:
     """One field site: jobs at the (stand-in) AWS, devices on the (simulated) bench."""
 
-    def __init__(self, root, world=None, start_api=True, tls=False):
-        """``tls``: serve the API and manifests over HTTPS with a private CA (``self.ca_bundle``)."""
+    def __init__(self, root, world=None, start_api=True, tls=False, client_startup=None):
+        """``tls``: serve the API and manifests over HTTPS with a private CA (``self.ca_bundle``).
+        ``client_startup``: CPU seconds each simulated client run burns first, as a JVM start does."""
         self.root = str(root)
         self.home = os.path.join(self.root, "home")
         self.sim_state = os.path.join(self.root, "sim")
@@ -42,6 +60,7 @@ class Site:
         for directory in (self.home, self.sim_state, self.bin, self.tmp):
             os.makedirs(directory, mode=0o700, exist_ok=True)
         self.devices = []
+        self.client_startup = client_startup
         self.client = os.path.join(self.bin, "snowballEdge")
         with open(self.client, "w", encoding="utf-8") as handle:
             handle.write("#!%s\nimport runpy, sys\nsys.argv[0] = 'snowballEdge'\nrunpy.run_path(%r, run_name='__main__')\n"
@@ -71,18 +90,88 @@ class Site:
     # --- jobs and devices
 
     def add_device(self, ip="192.0.2.10", state="WithCustomer", age_days=3, unlock_delay=0.0, device_state="LOCKED",
-                   reachable=True, cluster_id=None, unlock_code=None):
-        """A job at AWS and the device that belongs to it; returns the job id."""
-        job = self.world.add_job(state=state, age_days=age_days, cluster_id=cluster_id, unlock_code=unlock_code)
+                   reachable=True, cluster_id=None, unlock_code=None, connection=None, refuse_unlock=0,
+                   access_keys=1, boot_seconds=0.0, long_term_pricing=False, credentials_expired=None,
+                   association="ASSOCIATED"):
+        """A job at AWS and the device that belongs to it; returns the job id.
+
+        Device options (see snowball_edge_sim.make_device): ``connection`` up/refused/unreachable
+        (``reachable=False`` = unreachable), ``boot_seconds`` (refuses connections that long),
+        ``refuse_unlock`` (unlocks to refuse: UNLOCKING -> LOCKED; True for all), ``access_keys`` (how many).
+        Job options (see snowball_api.World.add_job): ``long_term_pricing``, ``credentials_expired``.
+        A device with ``cluster_id`` accepts that cluster's one code and manifest.
+        """
+        job = self.world.add_job(state=state, age_days=age_days, cluster_id=cluster_id, unlock_code=unlock_code,
+                                 long_term_pricing=long_term_pricing, credentials_expired=credentials_expired)
         job_id = job["metadata"]["JobId"]
-        self.devices.append(make_device(ip, job_id, job["unlock_code"], job["manifest"], unlock_delay=unlock_delay,
-                                        state=device_state, reachable=reachable))
-        write_devices(self.sim_state, self.devices)
+        self._add_device(ip, job, unlock_delay=unlock_delay, state=device_state, reachable=reachable,
+                         connection=connection, cluster_id=cluster_id, refuse_unlock=refuse_unlock,
+                         access_keys=access_keys, boot_seconds=boot_seconds, association=association)
         return job_id
+
+    def _add_device(self, ip, job, **options):
+        if any(device["ip"] == ip for device in self.devices):
+            raise ValueError("a device with IP %s is already on this site" % ip)
+        device = make_device(ip, job["metadata"]["JobId"], job["unlock_code"], job["manifest"],
+                             certificate_pem=build_certificate(ip, "Snowball Edge " + ip)[0], **options)
+        self.devices.append(device)
+        # into the live table: rewriting it from self.devices would undo what the client did to the others
+        with devices_locked(self.sim_state) as devices:
+            devices[ip] = device
+
+    def add_cluster(self, ips, state="WithCustomer", age_days=3, unlock_delay=0.0, device_state="LOCKED",
+                    cluster_id=None, unreachable=(), refused=(), refuse_unlock=0, access_keys=1):
+        """A cluster job at AWS and its nodes: one job per node, but one code and one manifest for all (every
+        node's job hands them out, every node accepts them). ``unreachable`` / ``refused``: IPs of nodes that
+        do not answer / refuse connections. Returns a Cluster(cluster_id, ips, job_ids)."""
+        cluster_id = cluster_id or "CID" + str(uuid.uuid4())
+        job_ids = []
+        for ip in ips:
+            job = self.world.add_job(state=state, age_days=age_days, cluster_id=cluster_id)
+            connection = "unreachable" if ip in unreachable else "refused" if ip in refused else "up"
+            self._add_device(ip, job, unlock_delay=unlock_delay, state=device_state, connection=connection,
+                             cluster_id=cluster_id, refuse_unlock=refuse_unlock, access_keys=access_keys)
+            job_ids.append(job["metadata"]["JobId"])
+        return Cluster(cluster_id, list(ips), job_ids)
+
+    def add_export_job(self, ips, state="WithCustomer", age_days=3):
+        """An export job: a main job with no device of its own and one job part (with its device) per IP.
+        Returns (main job id, [part job ids])."""
+        main, parts = self.world.add_export_job(parts=len(ips), state=state, age_days=age_days)
+        for ip, part in zip(ips, parts):
+            self._add_device(ip, part)
+        return main["metadata"]["JobId"], [part["metadata"]["JobId"] for part in parts]
+
+    def set_device(self, ip, **fields):
+        """Change a device as it runs (e.g. connection="up" once it has booted, state="LOCKED" after a power
+        cut); returns the device as it is now."""
+        with devices_locked(self.sim_state) as devices:
+            devices[ip].update(fields)
+            device = devices[ip]
+        self.devices = [device if entry["ip"] == ip else entry for entry in self.devices]
+        return device
+
+    def device(self, ip):
+        """The device as the simulated client last left it."""
+        with open(os.path.join(self.sim_state, "devices.json"), encoding="utf-8") as handle:
+            return json.load(handle)[ip]
 
     def device_states(self):
         with open(os.path.join(self.sim_state, "devices.json"), encoding="utf-8") as handle:
             return {ip: device["state"] for ip, device in json.load(handle).items()}
+
+    def access_keys(self, ip):
+        """The device's access keys: {access key id: secret access key}."""
+        return dict(self.device(ip)["access_keys"])
+
+    def secret_access_keys(self):
+        """Every device's secret access keys (canaries for the leak suite)."""
+        with open(os.path.join(self.sim_state, "devices.json"), encoding="utf-8") as handle:
+            return [secret for device in json.load(handle).values() for secret in device["access_keys"].values()]
+
+    def device_certificate(self, ip):
+        """The device's own certificate as PEM text (its SAN is the device's IP)."""
+        return self.device(ip)["certificate"]["pem"]
 
     def client_invocations(self, command=None):
         path = os.path.join(self.sim_state, "invocations.jsonl")
@@ -111,6 +200,8 @@ class Site:
                if not key.startswith(("AWS_", "ANSIBLE_")) and key != "PYTHONPATH" or key == "ANSIBLE_COLLECTIONS_PATH"}
         env.update({
             "HOME": self.home,
+            # the client is Java: its home is user.home, which only -Duser.home moves off the password database's
+            "JAVA_TOOL_OPTIONS": "-Duser.home=" + (self.home if " " not in self.home else '"%s"' % self.home),
             "TMPDIR": self.tmp,
             "PATH": self.bin + os.pathsep + env.get("PATH", ""),
             "SNOWBALL_SIM_STATE": self.sim_state,
@@ -125,6 +216,8 @@ class Site:
             "ANSIBLE_REMOTE_TMP": os.path.join(self.tmp, "ansible-remote"),
             "ANSIBLE_DEPRECATION_WARNINGS": "0",
         })
+        if self.client_startup:
+            env["SNOWBALL_SIM_STARTUP_SECONDS"] = str(self.client_startup)
         env.update({key: str(value) for key, value in extra.items() if value is not None})
         for key in [key for key, value in extra.items() if value is None]:  # None: leave the variable unset
             env.pop(key, None)

@@ -20,15 +20,33 @@ that this server serves itself and that expire.  Faults can be injected
 
 The server records each call (operation and job id, never a code or a URL)
 so tests can count API round trips.
+
+What AWS documents, and the stand-in therefore does (botocore's ``snowball``
+model is the source unless another is named; /work/notes/device-facts.md has
+the details):
+
+- credentials (code and manifest) only while the job is ``WithCustomer`` and
+  for 360 days after the job was created (GetJobManifest, GetJobUnlockCode);
+- a long-term-pricing job (``JobMetadata.LongTermPricingId``) older than that:
+  that AWS still releases its credentials is *not* documented, so the stand-in
+  makes it a knob (released by default, ``credentials_expired=True`` refuses);
+- a cluster's nodes are one job each, but one manifest and one code unlock the
+  whole cluster (developer guide, using-client-commands.md, how-it-works.md):
+  every node's job hands out the cluster's code and manifest;
+- an export job's main job (``MID...``) has no device: ListJobs marks it
+  ``IsMaster``, DescribeJob lists its parts in ``SubJobMetadata`` (there is no
+  ``JobParts`` member in the model).
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import hmac
 import json
 import os
 import random
+import re
 import secrets
 import ssl
 import string
@@ -63,7 +81,20 @@ _MODEL = botocore.session.get_session().get_service_model("snowball")
 
 
 def new_job_id(prefix="JID"):
+    """``JID`` for a device's job, ``MID`` for an export job's main job (the model's JobId pattern)."""
     return prefix + str(uuid.uuid4())
+
+
+MANIFEST_MAGIC = b"SNOWBALL-MANIFEST\x00"
+
+
+def new_manifest(job_id, unlock_code):
+    """An opaque manifest that, like AWS's, only its own code opens ("Your job's manifest is encrypted so
+    that only the job's unlock code can decrypt it", developer guide unlockdevice.md): it carries a salted
+    hash of the code, which the simulated client's ``configure`` checks. The code itself is not in it."""
+    salt = secrets.token_bytes(16)
+    return (MANIFEST_MAGIC + job_id.encode() + b"\x00" + salt + hashlib.sha256(salt + unlock_code.encode()).digest()
+            + secrets.token_bytes(512))
 
 
 def new_unlock_code():
@@ -99,6 +130,11 @@ def check_against_shape(shape, value, where="response"):
             raise AssertionError("%s: expected a string" % where)
         if shape.enum and value not in shape.enum:
             raise AssertionError("%s: %r is not one of %s" % (where, value, shape.enum))
+        limits = shape.metadata
+        if not limits.get("min", 0) <= len(value) <= limits.get("max", len(value)):
+            raise AssertionError("%s: %r has a length outside %s..%s" % (where, value, limits.get("min"), limits.get("max")))
+        if limits.get("pattern") and not re.fullmatch(limits["pattern"], value):
+            raise AssertionError("%s: %r does not match %s" % (where, value, limits["pattern"]))
     elif kind == "timestamp":
         if not isinstance(value, (int, float)):
             raise AssertionError("%s: JSON 1.1 timestamps are epoch seconds" % where)
@@ -133,6 +169,7 @@ class World:
     def __init__(self):
         self.jobs = {}
         self.clusters = {}
+        self.cluster_credentials = {}  # cluster id -> its one code and manifest
         self.calls = []
         self.manifest_downloads = []
         self.manifest_url_lifetime = 3600
@@ -141,29 +178,65 @@ class World:
         self.lock = threading.Lock()
 
     def add_job(self, job_id=None, state="WithCustomer", age_days=3, unlock_code=None,
-                manifest=None, cluster_id=None, description="fieldops stand-in job"):
+                manifest=None, cluster_id=None, description="fieldops stand-in job", long_term_pricing=False,
+                credentials_expired=None, job_type="LOCAL_USE"):
+        """A job with a device. A job in a cluster gets the cluster's one code and manifest (the first node's
+        job makes them) unless ``unlock_code`` / ``manifest`` say otherwise.
+
+        ``long_term_pricing``: the job has a LongTermPricingId. ``credentials_expired``: whether AWS refuses
+        the job's code and manifest for its age; None applies the documented rule (older than 360 days),
+        except for long-term-pricing jobs, whose credentials the stand-in keeps releasing (undocumented:
+        set True to make AWS refuse them too).
+        """
         job_id = job_id or new_job_id()
         created = time.time() - age_days * 86400
+        if cluster_id:
+            shared = self.cluster_credentials.get(cluster_id, {})
+            unlock_code = unlock_code or shared.get("unlock_code")
+            manifest = manifest if manifest is not None else shared.get("manifest")
+        unlock_code = unlock_code or new_unlock_code()
         job = {
             "metadata": {
                 "JobId": job_id,
                 "JobState": state,
-                "JobType": "LOCAL_USE",
+                "JobType": job_type,
                 "SnowballType": "EDGE_C",
                 "CreationDate": created,
                 "Description": description,
             },
-            "unlock_code": unlock_code or new_unlock_code(),
-            "manifest": manifest if manifest is not None else b"SNOWBALL-MANIFEST\x00" + job_id.encode() + secrets.token_bytes(512),
+            "unlock_code": unlock_code,
+            "manifest": manifest if manifest is not None else new_manifest(job_id, unlock_code),
+            "credentials_expired": credentials_expired,
+            "parts": None,  # an export job's main job: the ids of its parts
         }
+        if long_term_pricing:
+            job["metadata"]["LongTermPricingId"] = "LTPID" + str(uuid.uuid4())
         if cluster_id:
             job["metadata"]["ClusterId"] = cluster_id
             self.clusters.setdefault(cluster_id, {
-                "ClusterId": cluster_id, "ClusterState": "InUse", "JobType": "LOCAL_USE",
+                "ClusterId": cluster_id, "ClusterState": "InUse", "JobType": job_type,
                 "SnowballType": "EDGE_C", "CreationDate": created, "Description": "stand-in cluster",
             })
+            self.cluster_credentials.setdefault(cluster_id, {"unlock_code": job["unlock_code"], "manifest": job["manifest"]})
         self.jobs[job_id] = job
         return job
+
+    def add_export_job(self, parts=2, state="WithCustomer", age_days=3):
+        """An export job: a main job (``MID...``, no device of its own) and ``parts`` job parts (``JID...``),
+        each with its own device, code and manifest. Returns (main job, [part jobs])."""
+        part_jobs = [self.add_job(state=state, age_days=age_days, job_type="EXPORT",
+                                  description="fieldops stand-in export job part") for _part in range(parts)]
+        main = self.add_job(job_id=new_job_id("MID"), state=state, age_days=age_days, job_type="EXPORT",
+                            description="fieldops stand-in export job")
+        main["parts"] = [part["metadata"]["JobId"] for part in part_jobs]
+        return main, part_jobs
+
+    def credentials_expired(self, job_id):
+        job = self.jobs[job_id]
+        if job["credentials_expired"] is not None:
+            return job["credentials_expired"]
+        too_old = time.time() - job["metadata"]["CreationDate"] > 360 * 86400
+        return too_old and "LongTermPricingId" not in job["metadata"]
 
     def set_state(self, job_id, state):
         self.jobs[job_id]["metadata"]["JobState"] = state
@@ -322,13 +395,21 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         if state != "WithCustomer":
             raise ApiError("InvalidJobStateException",
                            "The job %s is in state %s; credentials are available only while it is WithCustomer." % (job_id, state))
-        if time.time() - job["metadata"]["CreationDate"] > 360 * 86400:
+        if job["parts"] is not None:
+            # undocumented what AWS answers for a main job (it has no device); this is the stand-in's choice
+            raise ApiError("InvalidResourceException",
+                           "The job %s is an export job's main job and has no device of its own." % job_id)
+        if self.world.credentials_expired(job_id):
             raise ApiError("InvalidJobStateException",
                            "The credentials of job %s expired 360 days after it was created." % job_id)
         return job
 
     def op_DescribeJob(self, params):
-        return {"JobMetadata": self._job(params["JobId"])["metadata"]}
+        job = self._job(params["JobId"])
+        result = {"JobMetadata": job["metadata"]}
+        if job["parts"] is not None:  # "SubJobMetadata: information about a specific job part (export job)"
+            result["SubJobMetadata"] = [self.world.jobs[part]["metadata"] for part in job["parts"]]
+        return result
 
     def op_GetJobUnlockCode(self, params):
         return {"UnlockCode": self._released_job(params["JobId"])["unlock_code"]}
@@ -357,13 +438,14 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         return result
 
     @staticmethod
-    def _list_entry(metadata):
+    def _list_entry(job):
+        metadata = job["metadata"]
         entry = {key: metadata[key] for key in ("JobId", "JobState", "JobType", "SnowballType", "CreationDate", "Description")}
-        entry["IsMaster"] = False
+        entry["IsMaster"] = job["parts"] is not None  # "Main jobs aren't associated with any Snowballs"
         return entry
 
     def op_ListJobs(self, params):
-        return self._page([self._list_entry(job["metadata"]) for job in self.world.jobs.values()], params)
+        return self._page([self._list_entry(job) for job in self.world.jobs.values()], params)
 
     def _cluster(self, cluster_id):
         if cluster_id not in self.world.clusters:
@@ -375,7 +457,7 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
 
     def op_ListClusterJobs(self, params):
         self._cluster(params["ClusterId"])
-        entries = [self._list_entry(job["metadata"]) for job in self.world.jobs.values()
+        entries = [self._list_entry(job) for job in self.world.jobs.values()
                    if job["metadata"].get("ClusterId") == params["ClusterId"]]
         return self._page(entries, params)
 
@@ -451,9 +533,11 @@ class SnowballApiServer(ThreadingHTTPServer):
             self._thread.join()
 
 
-def make_certificate(directory, host="127.0.0.1"):
-    """A self-signed certificate for ``host`` (an IP address), as a private CA would issue through a TLS
-    inspecting proxy: returns (certificate file, key file); the certificate file is also the CA bundle."""
+def build_certificate(host="127.0.0.1", common_name="fieldops stand-in CA"):
+    """A self-signed certificate for ``host`` (an IP address) that is its own CA: returns (certificate PEM,
+    key PEM) as bytes. Serves the TLS API stand-in and each simulated device's own certificate (a device
+    generates a self-signed certificate whose subject alternative name is its IP, developer guide
+    using-client-commands.md, "Getting Your Certificate")."""
     import ipaddress  # pylint: disable=import-outside-toplevel
 
     from cryptography import x509  # pylint: disable=import-outside-toplevel
@@ -462,7 +546,7 @@ def make_certificate(directory, host="127.0.0.1"):
     from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fieldops stand-in CA")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.datetime.now(datetime.timezone.utc)
     public_key = key.public_key()
     certificate = (
@@ -478,10 +562,17 @@ def make_certificate(directory, host="127.0.0.1"):
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key), critical=False)
         .sign(key, hashes.SHA256())
     )
+    return (certificate.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
+def make_certificate(directory, host="127.0.0.1"):
+    """A self-signed certificate for ``host`` (an IP address), as a private CA would issue through a TLS
+    inspecting proxy: returns (certificate file, key file); the certificate file is also the CA bundle."""
+    certificate, key = build_certificate(host)
     cert_path, key_path = os.path.join(directory, "standin-ca.pem"), os.path.join(directory, "standin-key.pem")
     with open(cert_path, "wb") as handle:
-        handle.write(certificate.public_bytes(serialization.Encoding.PEM))
+        handle.write(certificate)
     with open(key_path, "wb") as handle:
-        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+        handle.write(key)
     return cert_path, key_path

@@ -3,15 +3,39 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A simulated ``snowballEdge`` client and the devices behind it.
 
-It takes the same commands and options as the AWS Snowball Edge client and
-reads profiles from the same file (``~/.aws/snowball/config/snowball-edge.config``),
-but instead of talking to a device on port 9091 it reads and writes the
-simulated devices in ``$SNOWBALL_SIM_STATE/devices.json``.  A device checks
-that the manifest and unlock code it is given are its own, and goes
-LOCKED -> UNLOCKING -> UNLOCKED over its ``unlock_delay`` seconds.
+It takes the commands and options of the AWS Snowball Edge client and prints
+what the client prints, but instead of talking to devices on port 9091 it
+reads and writes the simulated devices in ``$SNOWBALL_SIM_STATE/devices.json``.
+Each behaviour cites its source; the sources and what they leave undocumented
+are collected in /work/notes/device-facts.md. "DG" below is the Snowball Edge
+developer guide (archived ``awsdocs/aws-snowball-developer-guide``,
+``doc_source/``), "API" the on-device API's generated client in
+``aws/eks-anywhere`` (``internal/aws-sdk-go-v2/service/snowballdevice``),
+"AWS scripts" ``aws-samples/aws-snow-tools-for-eks-anywhere`` ``setup-tools/``.
 
-Every invocation is appended to ``$SNOWBALL_SIM_STATE/invocations.jsonl``
-(command and endpoint, never the code) so tests can count unlock calls.
+Devices (see ``make_device``): a device checks that the manifest and code it
+is given are its own and goes LOCKED -> UNLOCKING -> UNLOCKED over its
+``unlock_delay`` seconds, or, when it refuses the unlock, LOCKED -> UNLOCKING
+-> LOCKED. A device may refuse connections (still booting) or not answer at
+all. A cluster's nodes share one manifest and one code.
+
+Environment:
+
+``SNOWBALL_SIM_STATE``
+    the directory with ``devices.json`` (required by every command that talks
+    to a device). Every run is appended to ``invocations.jsonl`` there:
+    command, endpoint, device IPs, pid, start time, duration and exit code,
+    never a code, manifest or key.
+``SNOWBALL_SIM_STARTUP_SECONDS``
+    CPU seconds each run burns before anything else, as the real client's JVM
+    start costs CPU (not sleep). Default 0: off.
+``SNOWBALL_SIM_ERRORS_TO``
+    ``stderr`` (default) or ``stdout``: where failures are printed (undocumented
+    for the real client; tests use it to prove a caller reads both).
+``JAVA_TOOL_OPTIONS``
+    read as the JVM reads it: ``-Duser.home=PATH`` sets the home the client's
+    config lives under, and ``Picked up JAVA_TOOL_OPTIONS: ...`` goes to stderr.
+    Without it the home is the password database's, never ``$HOME``.
 """
 
 from __future__ import annotations
@@ -22,24 +46,50 @@ import fcntl
 import hashlib
 import json
 import os
+import pwd
+import re
+import secrets
+import string
 import sys
 import time
+import uuid
 
-CONFIG_PATH = os.path.join("~", ".aws", "snowball", "config", "snowball-edge.config")
-VERSION = "Snowball Edge client version: 1.2.0 Build 661 (fieldops simulator)"
-MANAGEMENT_PORT = 9091
+CONFIG_RELATIVE = os.path.join(".aws", "snowball", "config", "snowball-edge.config")
+# DG using-client-commands.md, "Snowball Edge client version": the documented shape of `version`'s output.
+VERSION = "Snowball client version: 1.2.0  Build 661"
+MANAGEMENT_PORT = 9091  # DG port-requirements.md: "Endpoint for device management"
+DEFAULT_PROFILE = "SnowballEdge"
+MANIFEST_MAGIC = b"SNOWBALL-MANIFEST\x00"  # the stand-in API's manifests (snowball_api.new_manifest)
+# Order and state names: API types/enums.go (UnlockStatusState, NetworkReachabilityState, ClusterAssociationState).
+LOCKED, UNLOCKING, UNLOCKED = "LOCKED", "UNLOCKING", "UNLOCKED"
+REACHABLE, UNREACHABLE = "REACHABLE", "UNREACHABLE"
+ASSOCIATION_STATES = ("ASSOCIATED", "ASSOCIATING", "DISASSOCIATED", "DISASSOCIATING")
+CONNECTIONS = ("up", "refused", "unreachable")
+UNLOCK_CODE = re.compile(r"[A-Za-z0-9]{5}(?:-[A-Za-z0-9]{5}){4}\Z")  # 29 characters: 25 alphanumerics, 4 hyphens
 
 
 class ClientError(Exception):
-    pass
+    """A failure the client reports on the client side (bad input, no connection)."""
 
 
-def config_path():
-    """Where the client reads its config: under Java's user.home, which JAVA_TOOL_OPTIONS can set."""
-    for option in os.environ.get("JAVA_TOOL_OPTIONS", "").split():
-        if option.startswith("-Duser.home="):
-            return os.path.join(option[len("-Duser.home="):], ".aws", "snowball", "config", "snowball-edge.config")
-    return os.path.expanduser(CONFIG_PATH)
+class ServiceError(ClientError):
+    """An error answered by the device, printed as the AWS SDK for Java prints a service exception
+    (the error names are the on-device API's, API types/errors.go; the surrounding text is the
+    stand-in's choice: the real client's wording is undocumented)."""
+
+    def __init__(self, code, message):
+        super().__init__("%s (Service: AWSSnowballDevice; Status Code: 400; Error Code: %s; Request ID: %s; "
+                         "Proxy: null)" % (message, code, uuid.uuid4()))
+        self.code = code
+
+
+def connection_failed(ip, reason):
+    """What a Java HTTP client says when the TCP connection to the management port fails."""
+    return ClientError("Unable to execute HTTP request: Connect to %s:%d [/%s] failed: %s"
+                       % (ip, MANAGEMENT_PORT, ip, reason))
+
+
+# --- the device table
 
 
 def state_dir():
@@ -50,9 +100,9 @@ def state_dir():
 
 
 @contextlib.contextmanager
-def devices_locked():
+def devices_locked(directory=None):
     """Yield the device table under an exclusive lock and write it back."""
-    directory = state_dir()
+    directory = directory or state_dir()
     with open(os.path.join(directory, "devices.lock"), "a", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         path = os.path.join(directory, "devices.json")
@@ -74,17 +124,265 @@ def write_devices(directory, devices):
         json.dump({device["ip"]: device for device in devices}, handle)
 
 
-def make_device(ip, job_id, unlock_code, manifest, unlock_delay=0.0, state="LOCKED", reachable=True):
+def new_access_key_id():
+    return "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _char in range(16))
+
+
+def new_secret_access_key():
+    return "".join(secrets.choice(string.ascii_letters + string.digits + "+/") for _char in range(40))
+
+
+def make_device(ip, job_id, unlock_code, manifest, unlock_delay=0.0, state=LOCKED, reachable=True,
+                connection=None, cluster_id=None, association="ASSOCIATED", refuse_unlock=0, access_keys=1,
+                certificate_pem=None, boot_seconds=0.0, device_type="EDGE_C"):
+    """One device.
+
+    ``connection``: ``up``, ``refused`` (port closed: the device is still booting; DG
+    getting-started-connect.md: ready "after about 10 minutes") or ``unreachable`` (no answer at all);
+    ``reachable=False`` is the older spelling of ``unreachable``. ``boot_seconds``: refuse connections for
+    that long from now, then answer. ``refuse_unlock``: how many unlocks to refuse (-1 or True: all): a
+    refused unlock is accepted, then goes UNLOCKING -> LOCKED (AWS scripts' unlock-devices.sh treats that as
+    the failure). ``access_keys``: how many access keys the device has, each with a fresh random secret
+    (DG "Getting Credentials"). ``certificate_pem``: the device's self-signed certificate (DG "Getting Your
+    Certificate"), or None for none.
+    """
+    if connection is None:
+        connection = "up" if reachable else "unreachable"
+    if connection not in CONNECTIONS or association not in ASSOCIATION_STATES:
+        raise ValueError("connection must be one of %s, association one of %s" % (CONNECTIONS, ASSOCIATION_STATES))
+    keys = {new_access_key_id(): new_secret_access_key() for _key in range(access_keys)}
     return {
         "ip": ip, "device_id": job_id, "job_id": job_id, "unlock_code": unlock_code,
         "manifest_sha256": hashlib.sha256(manifest).hexdigest(), "state": state,
-        "unlock_delay": unlock_delay, "unlocking_since": None, "reachable": reachable,
+        "unlock_delay": unlock_delay, "unlocking_since": None, "connection": connection,
+        "boots_at": time.time() + boot_seconds if boot_seconds else None,
+        "cluster_id": cluster_id, "association": association,
+        "refuse_unlock": -1 if refuse_unlock is True else int(refuse_unlock), "refusing": False,
+        "device_type": device_type, "access_keys": keys,
+        "certificate": None if certificate_pem is None else {
+            # the ARN's shape: DG "Getting Your Certificate" (arn:aws:snowball-device:::certificate/<32 hex>)
+            "arn": "arn:aws:snowball-device:::certificate/" + secrets.token_hex(16),
+            "pem": certificate_pem.decode() if isinstance(certificate_pem, bytes) else certificate_pem},
     }
 
 
-def record_invocation(command, endpoint):
-    with open(os.path.join(state_dir(), "invocations.jsonl"), "a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"command": command, "endpoint": endpoint, "pid": os.getpid()}) + "\n")
+def connection_of(device):
+    if device.get("boots_at") and time.time() < device["boots_at"]:
+        return "refused"
+    return device.get("connection") or ("up" if device.get("reachable", True) else "unreachable")
+
+
+def reach(devices, ip):
+    """The device at ``ip`` if a TCP connection to its management port succeeds."""
+    device = devices.get(ip)
+    connection = connection_of(device) if device else "unreachable"
+    if connection == "refused":
+        raise connection_failed(ip, "Connection refused (Connection refused)")
+    if connection == "unreachable":
+        raise connection_failed(ip, "connect timed out")
+    return settle(device)
+
+
+def settle(device):
+    """Move an unlock on by the clock: UNLOCKED after ``unlock_delay``, or back to LOCKED when refused."""
+    if device["state"] == UNLOCKING and time.time() >= device["unlocking_since"] + device["unlock_delay"]:
+        device["state"] = LOCKED if device.get("refusing") else UNLOCKED
+        device["refusing"] = False
+    return device
+
+
+def start_unlock(device):
+    if device["state"] != LOCKED:
+        return  # already unlocking or unlocked: the command is accepted and changes nothing
+    refuse = device.get("refuse_unlock", 0)
+    device["refusing"] = refuse != 0
+    if refuse > 0:
+        device["refuse_unlock"] = refuse - 1
+    device["state"] = UNLOCKING
+    device["unlocking_since"] = time.time()
+    settle(device)
+
+
+def read_manifest(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (OSError, TypeError):
+        raise ClientError("Manifest file not found or not readable: %s" % path) from None
+
+
+def authenticate(device, credentials):
+    """The device accepts its own manifest with its own code (a cluster's nodes share both)."""
+    if hashlib.sha256(credentials["manifest_bytes"]).hexdigest() != device["manifest_sha256"]:
+        raise ServiceError("IncorrectDeviceManifestException", "The manifest file is not valid for the device at %s."
+                           % device["ip"])
+    if credentials["unlock_code"] != device["unlock_code"]:
+        raise ServiceError("IncorrectDeviceManifestException",
+                           "The unlock code does not decrypt the manifest file for the device at %s." % device["ip"])
+
+
+def require_unlocked(device):
+    # Undocumented what the client answers on a locked device; IncorrectDeviceStateException is the API's error.
+    if device["state"] != UNLOCKED:
+        raise ServiceError("IncorrectDeviceStateException", "The device at %s is %s; this command needs it UNLOCKED."
+                           % (device["ip"], device["state"]))
+
+
+# --- what the client prints
+
+
+def jackson(value, level=0):
+    """JSON as the client prints it: Jackson's default pretty printer (`"Key" : value`, arrays inline as
+    `[ {` ... `} ]`), the shape of every example in DG using-client-commands.md."""
+    pad = "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{ }"
+        members = ",\n".join("%s%s : %s" % (pad * (level + 1), json.dumps(key), jackson(item, level + 1))
+                             for key, item in value.items())
+        return "{\n%s\n%s}" % (members, pad * level)
+    if isinstance(value, list):
+        return "[ %s ]" % ", ".join(jackson(item, level) for item in value) if value else "[ ]"
+    return json.dumps(value)
+
+
+def print_json(value):
+    print(jackson(value))
+
+
+def mac_of(ip, port):
+    digits = hashlib.sha256(("%s/%d" % (ip, port)).encode()).hexdigest()
+    return ":".join(["02"] + [digits[index:index + 2].upper() for index in range(0, 10, 2)])
+
+
+def physical_interfaces(device):
+    """Three ports as in DG "Getting Device Status": the active one on DHCP with the device's IP."""
+    ip = device["ip"]
+    gateway = ip.rsplit(".", 1)[0] + ".1" if ip.count(".") == 3 else ip
+    ports = []
+    for number, (connector, active) in enumerate((("RJ45", True), ("SFP_PLUS", False), ("QSFP", False))):
+        ports.append({
+            "PhysicalNetworkInterfaceId": "s.ni-" + hashlib.sha256(("%s/%d" % (ip, number)).encode()).hexdigest()[:17],
+            "PhysicalConnectorType": connector,
+            "IpAddressAssignment": "DHCP" if active else "STATIC",
+            "IpAddress": ip if active else "0.0.0.0",
+            "Netmask": "255.255.255.0" if active else "0.0.0.0",
+            "DefaultGateway": gateway,
+            "MacAddress": mac_of(ip, number),
+        })
+    return ports
+
+
+def describe(device):
+    """describe-device: DG "Getting Device Status" and API DescribeDeviceOutput."""
+    out = {
+        "DeviceId": device["device_id"],
+        "UnlockStatus": {"State": device["state"]},
+        "ActiveNetworkInterface": {"IpAddress": device["ip"]},
+        "PhysicalNetworkInterfaces": physical_interfaces(device),
+        "DeviceType": device.get("device_type", "EDGE_C"),
+    }
+    if device.get("cluster_id"):
+        out["ClusterAssociation"] = {"ClusterId": device["cluster_id"], "State": device.get("association", "ASSOCIATED")}
+    return out
+
+
+def describe_member(device):
+    """One entry of describe-cluster's Devices: DG "Getting Device Status" and API types.Device. A node the
+    endpoint cannot reach is listed UNREACHABLE, not an error (DG administerclusterfortpoint.md)."""
+    return {
+        "DeviceId": device["device_id"],
+        "UnlockStatus": {"State": settle(device)["state"]},
+        "ActiveNetworkInterface": {"IpAddress": device["ip"]},
+        "ClusterAssociation": {"State": device.get("association", "ASSOCIATED"), "ClusterId": device["cluster_id"]},
+        "NetworkReachability": {"State": REACHABLE if connection_of(device) == "up" else UNREACHABLE},
+    }
+
+
+# --- the client's home and profiles
+
+
+def split_java_options(value):
+    """Split JAVA_TOOL_OPTIONS as HotSpot does: on whitespace, '...' and "..." group, no escapes."""
+    tokens, current, quote, started = [], [], None, False
+    for char in value:
+        if quote:
+            if char == quote:
+                quote = None
+            else:
+                current.append(char)
+        elif char in "'\"":
+            quote, started = char, True
+        elif char.isspace():
+            if started:
+                tokens.append("".join(current))
+            current, started = [], False
+        else:
+            current.append(char)
+            started = True
+    if started:
+        tokens.append("".join(current))
+    return tokens
+
+
+def java_user_home(environ=None):
+    """Java's ``user.home``: the last -Duser.home= in JAVA_TOOL_OPTIONS, else the password database's home
+    (java_props_md.c uses getpwuid), falling back to $HOME only when that home is missing or shorter than 2
+    characters (JDK-8280357, JDK 19+)."""
+    environ = os.environ if environ is None else environ
+    home = None
+    for token in split_java_options(environ.get("JAVA_TOOL_OPTIONS", "")):
+        if token.startswith("-Duser.home="):
+            home = token[len("-Duser.home="):]
+    if home is not None:
+        return home
+    try:
+        home = pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        home = None
+    if (not home or len(home) < 2) and environ.get("HOME"):
+        return environ["HOME"]
+    return home or "?"
+
+
+def config_path():
+    return os.path.join(java_user_home(), CONFIG_RELATIVE)
+
+
+def load_profiles(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle).get("profiles", {})
+    except (OSError, ValueError, AttributeError):
+        raise ClientError("Unable to read the configuration file %s." % path) from None
+
+
+def resolve_credentials(args):
+    """Options on the command line win over the profile's; without either, the default profile (DG: after
+    `configure`, commands run "without having to manually enter these values")."""
+    inline = {"endpoint": args.endpoint, "manifest": args.manifest_file, "unlock_code": args.unlock_code}
+    profile = {}
+    name = args.profile
+    if not name and not all(inline.values()):
+        path = config_path()
+        name = DEFAULT_PROFILE if os.path.exists(path) and DEFAULT_PROFILE in load_profiles(path) else None
+    if name:
+        path = config_path()
+        profiles = load_profiles(path)
+        if name not in profiles:
+            raise ClientError("Profile %s was not found in %s." % (name, path))
+        profile = profiles[name]
+    credentials = {
+        "endpoint": inline["endpoint"] or profile.get("defaultEndpoint"),
+        "manifest": inline["manifest"] or profile.get("manifestPath"),
+        "unlock_code": inline["unlock_code"] or profile.get("unlockCode"),
+        "device_ips": list(profile.get("deviceIps") or []),
+    }
+    missing = [flag for flag, key in (("--endpoint", "endpoint"), ("--manifest-file", "manifest"),
+                                      ("--unlock-code", "unlock_code")) if not credentials[key]]
+    if missing:
+        raise ClientError("Missing required options: %s (or use --profile)." % ", ".join(missing))
+    return credentials
 
 
 def host_of(endpoint):
@@ -92,121 +390,166 @@ def host_of(endpoint):
     if host.count(":") == 1:
         host, port = host.split(":")
         if port != str(MANAGEMENT_PORT):
-            raise ClientError("Could not connect to %s: the device management port is %d." % (endpoint, MANAGEMENT_PORT))
+            raise ClientError("Unable to execute HTTP request: Connect to %s:%s [/%s] failed: Connection refused "
+                              "(Connection refused)" % (host, port, host))
     return host
 
 
-def settle(device):
-    if device["state"] == "UNLOCKING" and time.time() >= device["unlocking_since"] + device["unlock_delay"]:
-        device["state"] = "UNLOCKED"
-    return device
+# --- the commands
 
 
-def reach(devices, ip, endpoint):
-    device = devices.get(ip)
-    if device is None or not device["reachable"]:
-        raise ClientError("Unable to connect to the device at %s:%d. Check the endpoint and that the device is "
-                          "powered on and on the network." % (endpoint, MANAGEMENT_PORT))
-    return settle(device)
+def unlocking_message(cluster):
+    # DG using-client-commands.md, "Unlocking Snowball Edge Devices": the two example outputs.
+    if cluster:
+        return ("Your Snowball Edge Cluster is unlocking. You may determine the unlock state of your cluster using the "
+                "describe-device command. Your Snowball Edge Cluster will be available for use when your Snowball Edge "
+                "devices are in the UNLOCKED state.")
+    return ("Your Snowball Edge device is unlocking. You may determine the unlock state of your device using the "
+            "describe-device command. Your Snowball Edge device will be available for use when it is in the UNLOCKED "
+            "state.")
 
 
-def authenticate(device, credentials):
-    try:
-        with open(credentials["manifest"], "rb") as handle:
-            manifest = handle.read()
-    except OSError:
-        raise ClientError("Manifest file not found or not readable: %s" % credentials["manifest"]) from None
-    if hashlib.sha256(manifest).hexdigest() != device["manifest_sha256"]:
-        raise ClientError("The manifest file is not valid for the device at %s." % device["ip"])
-    if credentials["unlock_code"] != device["unlock_code"]:
-        raise ClientError("The unlock code is not valid for this device.")
+def cluster_ips(args, credentials):
+    ips = list(getattr(args, "device_ip_addresses", None) or credentials["device_ips"])
+    duplicates = sorted({ip for ip in ips if ips.count(ip) > 1})
+    if duplicates:  # undocumented whether the real client refuses them; a caller must never send any
+        raise ServiceError("InvalidParameterValueException", "Duplicate device IP addresses: %s." % ", ".join(duplicates))
+    return ips
 
 
-def describe(device):
-    return {
-        "DeviceId": device["device_id"],
-        "UnlockStatus": {"State": device["state"]},
-        "ActiveNetworkInterface": {"IpAddress": device["ip"]},
-    }
-
-
-def resolve_credentials(args):
-    if args.profile:
-        path = config_path()
-        try:
-            with open(path, encoding="utf-8") as handle:
-                profiles = json.load(handle).get("profiles", {})
-        except (OSError, ValueError):
-            raise ClientError("Unable to read the configuration file %s." % path) from None
-        if args.profile not in profiles:
-            raise ClientError("Profile %s was not found in %s." % (args.profile, path))
-        profile = profiles[args.profile]
-        return {"endpoint": args.endpoint or profile.get("defaultEndpoint"), "manifest": args.manifest_file or profile.get("manifestPath"),
-                "unlock_code": args.unlock_code or profile.get("unlockCode")}
-    missing = [flag for flag, value in (("--endpoint", args.endpoint), ("--manifest-file", args.manifest_file),
-                                        ("--unlock-code", args.unlock_code)) if not value]
-    if missing:
-        raise ClientError("Missing required options: %s (or use --profile)." % ", ".join(missing))
-    return {"endpoint": args.endpoint, "manifest": args.manifest_file, "unlock_code": args.unlock_code}
-
-
-def run(args):
-    if args.command == "configure":
-        return configure(args)
+def run_device_command(args, record):
     credentials = resolve_credentials(args)
-    endpoint = credentials["endpoint"]
-    record_invocation(args.command, endpoint)
+    record["endpoint"] = credentials["endpoint"]
+    ip = host_of(credentials["endpoint"])
+    credentials["manifest_bytes"] = read_manifest(credentials["manifest"])  # the client reads it before connecting
     with devices_locked() as devices:
-        device = reach(devices, host_of(endpoint), endpoint)
+        device = reach(devices, ip)
         authenticate(device, credentials)
-        if args.command == "describe-device":
-            print(json.dumps(describe(device), indent=2))
-        elif args.command == "describe-cluster":
-            members = [reach(devices, ip, ip) for ip in (args.device_ip_addresses or [device["ip"]])]
-            print(json.dumps({"ClusterId": "CID-simulated", "Devices": [describe(member) for member in members]}, indent=2))
+        command = args.command
+        if command == "describe-device":
+            print_json(describe(device))
+        elif command == "describe-cluster":
+            record["device_ips"] = cluster_ips(args, credentials)
+            if not device.get("cluster_id"):
+                raise ServiceError("UnsupportedOperationException", "The device at %s is not part of a cluster." % ip)
+            # every node of the cluster, whatever IPs were passed (DG ClusterOverview.md: "for every node")
+            members = [member for member in devices.values() if member.get("cluster_id") == device["cluster_id"]]
+            print_json({"ClusterId": device["cluster_id"], "Devices": [describe_member(member) for member in members]})
+        elif command == "unlock-device":
+            start_unlock(device)
+            print(unlocking_message(cluster=False))
+        elif command == "unlock-cluster":
+            unlock_cluster(devices, device, cluster_ips(args, credentials), credentials, record)
+            print(unlocking_message(cluster=True))
         else:
-            targets = [device]
-            if args.command == "unlock-cluster":
-                if not args.device_ip_addresses:
-                    raise ClientError("unlock-cluster needs --device-ip-addresses.")
-                targets = [reach(devices, ip, ip) for ip in args.device_ip_addresses]
-            for target in targets:
-                if target["state"] == "LOCKED":
-                    target["state"] = "UNLOCKING"
-                    target["unlocking_since"] = time.time()
-                    settle(target)
-            print("The device is unlocking. You may determine the unlock state of your device using the "
-                  "describe-device command. Your device will be available for use when it is in the UNLOCKED state.")
+            require_unlocked(device)
+            credential_command(device, args)
     return 0
 
 
+def unlock_cluster(devices, endpoint, ips, credentials, record):
+    """Unlock the nodes listed (DG: "you provide the endpoint for one of your nodes, and all the IP addresses
+    for the other devices"): one manifest and one code for all (DG how-it-works.md). A listed node that does
+    not answer is left as it is, and describe-cluster shows it UNREACHABLE."""
+    record["device_ips"] = ips
+    if not ips:
+        raise ClientError("unlock-cluster needs --device-ip-addresses (or a profile with deviceIps).")
+    if not endpoint.get("cluster_id"):
+        raise ServiceError("UnsupportedOperationException", "The device at %s is not part of a cluster." % endpoint["ip"])
+    targets = []
+    for ip in ips:
+        node = devices.get(ip)
+        if node is None or connection_of(node) != "up":
+            continue
+        if node.get("cluster_id") != endpoint["cluster_id"]:
+            raise ServiceError("IncorrectDeviceManifestException", "The manifest file is not valid for the device at %s." % ip)
+        authenticate(settle(node), credentials)
+        targets.append(node)
+    for node in targets:
+        start_unlock(node)
+
+
+def credential_command(device, args):
+    """DG "Getting Credentials" and "Getting Your Certificate": the four commands and their output."""
+    if args.command == "list-access-keys":
+        print_json({"AccessKeyIds": list(device.get("access_keys", {}))})
+    elif args.command == "get-secret-access-key":
+        secret = device.get("access_keys", {}).get(args.access_key_id)
+        if secret is None:  # undocumented answer; ResourceNotFoundException is the API's error for it
+            raise ServiceError("ResourceNotFoundException", "The access key %s was not found on the device at %s."
+                               % (args.access_key_id, device["ip"]))
+        print("[snowballEdge]\naws_access_key_id = %s\naws_secret_access_key = %s" % (args.access_key_id, secret))
+    elif args.command == "list-certificates":
+        certificate = device.get("certificate")
+        entries = [{"CertificateArn": certificate["arn"], "SubjectAlternativeNames": [device["ip"]]}] if certificate else []
+        print_json({"Certificates": entries})
+    else:
+        certificate = device.get("certificate")
+        if not certificate or certificate["arn"] != args.certificate_arn:
+            raise ServiceError("ResourceNotFoundException", "The certificate %s was not found on the device at %s."
+                               % (args.certificate_arn, device["ip"]))
+        sys.stdout.write(certificate["pem"] if certificate["pem"].endswith("\n") else certificate["pem"] + "\n")
+
+
+def code_opens_manifest(manifest, code):
+    """True/False when the manifest carries a verifier of its code (the stand-in API's do), None otherwise."""
+    if not manifest.startswith(MANIFEST_MAGIC):
+        return None
+    rest = manifest[len(MANIFEST_MAGIC):]
+    end = rest.find(b"\x00")
+    if end < 0 or len(rest) < end + 1 + 48:
+        return None
+    salt, digest = rest[end + 1:end + 17], rest[end + 17:end + 49]
+    return hashlib.sha256(salt + code.encode()).digest() == digest
+
+
 def configure(args):
-    """Prompt like the real client and write the profile it describes."""
+    """Prompt as DG using-client-commands.md shows, check the answers, then save the profile. Whether the
+    real client checks anything is undocumented: this one refuses an unreadable manifest, a code not of the
+    documented form and a code that does not open the manifest, and then writes nothing."""
+    path = config_path()
+    print("Configuration will be stored at %s" % path)
     answers = {}
-    for key, prompt in (("manifestPath", "Snowball Edge Manifest Path: "), ("unlockCode", "Unlock Code: "),
-                        ("defaultEndpoint", "Default Endpoint: ")):
+    for key, option, prompt in (("manifestPath", args.manifest_file, "Snowball Edge Manifest Path: "),
+                                ("unlockCode", args.unlock_code, "Unlock Code: "),
+                                ("defaultEndpoint", args.endpoint, "Default Endpoint: ")):
+        if option:
+            answers[key] = option
+            continue
         sys.stdout.write(prompt)
         sys.stdout.flush()
         answers[key] = sys.stdin.readline().strip()
-    path = config_path()
+    manifest = read_manifest(answers["manifestPath"])
+    if not UNLOCK_CODE.match(answers["unlockCode"]):
+        raise ClientError("The unlock code is not valid: it has 29 characters, five groups of five letters or digits "
+                          "separated by hyphens.")
+    if code_opens_manifest(manifest, answers["unlockCode"]) is False:
+        raise ClientError("The unlock code does not decrypt the manifest file %s." % answers["manifestPath"])
+    if not answers["defaultEndpoint"]:
+        raise ClientError("Missing required option: Default Endpoint.")
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     config = {"version": 1, "profiles": {}}
     if os.path.exists(path):
         with open(path, encoding="utf-8") as handle:
             config = json.load(handle)
-    name = args.profile or "SnowballEdge"
-    config["profiles"][name] = dict(answers, name=name, jobId="", isCluster=False, deviceIps=[])
+    name = args.profile or DEFAULT_PROFILE
+    config.setdefault("profiles", {})[name] = dict(answers, name=name, jobId="", isCluster=False, deviceIps=[])
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(config, handle)
     return 0
 
 
+DEVICE_COMMANDS = ("unlock-device", "unlock-cluster", "describe-device", "describe-cluster", "list-access-keys",
+                   "get-secret-access-key", "list-certificates", "get-certificate")
+
+
 def parser():
-    top = argparse.ArgumentParser(prog="snowballEdge", add_help=True)
-    top.add_argument("--version", action="store_true")
+    top = argparse.ArgumentParser(prog="snowballEdge")
     commands = top.add_subparsers(dest="command")
-    for name in ("unlock-device", "unlock-cluster", "describe-device", "describe-cluster", "configure"):
+    commands.add_parser("version")  # DG "Snowball Edge client version": a subcommand, not a flag
+    commands.add_parser("help")  # DG using-client.md: "snowballEdge help"
+    for name in DEVICE_COMMANDS + ("configure",):
         command = commands.add_parser(name)
         command.add_argument("--profile")
         command.add_argument("--endpoint")
@@ -214,22 +557,62 @@ def parser():
         command.add_argument("--unlock-code")
         if name in ("unlock-cluster", "describe-cluster"):
             command.add_argument("--device-ip-addresses", nargs="+")
+        if name == "get-secret-access-key":
+            command.add_argument("--access-key-id", required=True)
+        if name == "get-certificate":
+            command.add_argument("--certificate-arn", required=True)
     return top
 
 
-def main(argv=None):
-    args = parser().parse_args(argv)
-    if args.version:
-        print(VERSION)
-        return 0
-    if not args.command:
-        parser().print_help()
-        return 2
+def start_jvm():
+    """What happens before the client's own code runs: the JVM's start-up CPU and its stderr notice."""
     try:
-        return run(args)
+        seconds = float(os.environ.get("SNOWBALL_SIM_STARTUP_SECONDS") or 0)
+    except ValueError:
+        sys.stderr.write("SNOWBALL_SIM_STARTUP_SECONDS must be a number of seconds\n")
+        sys.exit(2)
+    deadline = time.process_time() + seconds
+    spins = 0
+    while time.process_time() < deadline:
+        spins += 1
+    options = os.environ.get("JAVA_TOOL_OPTIONS")
+    if options:  # HotSpot prints this on stderr whenever it uses the variable
+        sys.stderr.write("Picked up JAVA_TOOL_OPTIONS: %s\n" % options)
+        sys.stderr.flush()
+
+
+def record_invocation(record):
+    directory = os.environ.get("SNOWBALL_SIM_STATE")
+    if directory and os.path.isdir(directory):
+        with open(os.path.join(directory, "invocations.jsonl"), "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+
+def main(argv=None):
+    started = time.time()
+    start_jvm()
+    args = parser().parse_args(argv)
+    if args.command in (None, "help"):
+        parser().print_help()
+        return 0 if args.command else 1
+    record = {"command": args.command, "endpoint": None, "device_ips": None, "pid": os.getpid(), "started": started}
+    rc = 1
+    try:
+        if args.command == "version":
+            print(VERSION)
+            rc = 0
+        elif args.command == "configure":
+            rc = configure(args)
+        else:
+            rc = run_device_command(args, record)
     except ClientError as error:
-        sys.stderr.write("%s\n" % error)
-        return 1
+        stream = sys.stdout if os.environ.get("SNOWBALL_SIM_ERRORS_TO") == "stdout" else sys.stderr
+        stream.write("%s\n" % error)
+        rc = 1
+    finally:
+        record.update(rc=rc, seconds=round(time.time() - started, 3))
+        record_invocation(record)
+    return rc
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ def _site(tmp_path, monkeypatch, **options):
         if key.startswith("AWS_") and key not in env:  # this machine's AWS settings are not the stand-in's
             monkeypatch.delenv(key)
     for key, value in env.items():
-        if key.startswith(("AWS_", "SNOWBALL_")) or key in ("HOME", "PATH"):
+        # JAVA_TOOL_OPTIONS: the (simulated) client is Java and finds its config under -Duser.home, not $HOME
+        if key.startswith(("AWS_", "SNOWBALL_")) or key in ("HOME", "PATH", "JAVA_TOOL_OPTIONS"):
             monkeypatch.setenv(key, value)
     return site
 

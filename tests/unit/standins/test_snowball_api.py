@@ -72,3 +72,69 @@ def test_delay_fault_makes_a_client_time_out(site):
                              config=botocore.config.Config(read_timeout=0.1, retries={"total_max_attempts": 1}))
     with pytest.raises(botocore.exceptions.ReadTimeoutError):
         impatient.list_jobs()
+
+
+def test_response_strings_are_checked_against_the_models_patterns():
+    shape = snowball_api._MODEL.operation_model("DescribeJob").output_shape
+    with pytest.raises(AssertionError, match="does not match"):
+        snowball_api.check_against_shape(shape, {"JobMetadata": {"LongTermPricingId": "LTPID" + "x" * 36}})
+    with pytest.raises(AssertionError, match="length outside 41..41"):
+        snowball_api.check_against_shape(shape, {"JobMetadata": {"LongTermPricingId": "LTPID123"}})
+
+
+def test_long_term_pricing_job_keeps_its_credentials_past_360_days_unless_told(site):
+    """The 360-day limit is AWS's to apply; that AWS waives it for long-term pricing is undocumented, so both
+    answers can be staged."""
+    kept = site.add_device(age_days=400, long_term_pricing=True)
+    refused = site.add_device(ip="192.0.2.11", age_days=400, long_term_pricing=True, credentials_expired=True)
+    plain = site.add_device(ip="192.0.2.12", age_days=400)
+    api = client(site)
+    metadata = api.describe_job(JobId=kept)["JobMetadata"]
+    assert metadata["LongTermPricingId"].startswith("LTPID") and len(metadata["LongTermPricingId"]) == 41
+    assert api.get_job_unlock_code(JobId=kept)["UnlockCode"] == site.world.jobs[kept]["unlock_code"]
+    for job_id in (refused, plain):
+        for call in (api.get_job_unlock_code, api.get_job_manifest):
+            with pytest.raises(botocore.exceptions.ClientError) as raised:
+                call(JobId=job_id)
+            assert raised.value.response["Error"]["Code"] == "InvalidJobStateException"
+    assert "LongTermPricingId" not in api.describe_job(JobId=plain)["JobMetadata"]
+
+
+def test_export_main_job_has_no_device_and_names_its_parts(site):
+    main, parts = site.add_export_job(["192.0.2.31", "192.0.2.32"])
+    api = client(site)
+    assert main.startswith("MID") and all(part.startswith("JID") for part in parts)
+    described = api.describe_job(JobId=main)
+    assert described["JobMetadata"]["JobType"] == "EXPORT"
+    assert [part["JobId"] for part in described["SubJobMetadata"]] == parts
+    assert "SubJobMetadata" not in api.describe_job(JobId=parts[0])
+    listed = {entry["JobId"]: entry["IsMaster"] for page in api.get_paginator("list_jobs").paginate()
+              for entry in page["JobListEntries"]}
+    assert listed == {main: True, parts[0]: False, parts[1]: False}
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        api.get_job_unlock_code(JobId=main)
+    assert raised.value.response["Error"]["Code"] == "InvalidResourceException"
+    assert api.get_job_unlock_code(JobId=parts[1])["UnlockCode"] == site.world.jobs[parts[1]]["unlock_code"]
+    assert set(site.device_states()) == {"192.0.2.31", "192.0.2.32"}  # the main job has no device
+
+
+def test_every_node_of_a_cluster_gets_the_clusters_code_and_manifest(site):
+    cluster = site.add_cluster(["192.0.2.21", "192.0.2.22", "192.0.2.23"])
+    api = client(site)
+    codes = {api.get_job_unlock_code(JobId=job_id)["UnlockCode"] for job_id in cluster.job_ids}
+    manifests = {urllib.request.urlopen(api.get_job_manifest(JobId=job_id)["ManifestURI"]).read()
+                 for job_id in cluster.job_ids}
+    assert len(codes) == 1 and len(manifests) == 1
+    listed = api.list_cluster_jobs(ClusterId=cluster.cluster_id)["JobListEntries"]
+    assert [entry["JobId"] for entry in listed] == cluster.job_ids[:len(listed)]
+
+
+def test_manifest_opens_only_with_its_own_code():
+    from ansible_collections.fieldops.snowball.tests.standins import snowball_edge_sim
+
+    code = snowball_api.new_unlock_code()
+    manifest = snowball_api.new_manifest(snowball_api.new_job_id(), code)
+    assert code.encode() not in manifest
+    assert snowball_edge_sim.code_opens_manifest(manifest, code) is True
+    assert snowball_edge_sim.code_opens_manifest(manifest, snowball_api.new_unlock_code()) is False
+    assert snowball_edge_sim.code_opens_manifest(b"some other manifest", code) is None
