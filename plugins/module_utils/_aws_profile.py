@@ -611,8 +611,8 @@ def _certificates_text(data):
 class FilePlan:
     """One file's new content and mode, computed (and checked) before any file is written."""
 
-    def __init__(self, path, data, what, diff_before="", diff_after=""):
-        self.path, self.data, self.what = path, data, what
+    def __init__(self, path, data, diff_before="", diff_after=""):
+        self.path, self.data = path, data
         self.diff_before, self.diff_after = diff_before, diff_after
         self.old = read_bytes(path)
         self.old_mode = stat.S_IMODE(os.stat(path).st_mode) if self.old is not None else None
@@ -644,10 +644,14 @@ def _file_error(path, error):
     if isinstance(error, SnowballError):
         return error
     if isinstance(error, OSError):
-        return SnowballError("Cannot write %s (%s); it was left as it was. Check the directory's owner and free "
-                             "space, then run again." % (path, error.strerror or error.__class__.__name__), path=path)
-    return SnowballError("%s If %s is a link on purpose, point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at the "
-                         "real file." % (error, path), path=path)
+        path = error.filename or path
+        return SnowballError("Cannot write %s (%s); it was left as it was. Check the owner and permissions of it and "
+                             "its directory, and free space, then run again."
+                             % (path, error.strerror or error.__class__.__name__), path=path)
+    hint = ""
+    if "symbolic link" in str(error):
+        hint = " If the link is on purpose, point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at the real file."
+    return SnowballError("%s%s" % (error, hint), path=path)
 
 
 def _check_destination(path):
@@ -697,9 +701,9 @@ def plan_profile(credentials_path, config_path, name, access_key_id, secret, ca_
                                           config_targets(name, ca_bundle, device_ip))
     (cred_before, cred_after), = credentials_blocks
     return [
-        FilePlan(credentials_path, credentials_text.encode("utf-8"), "credentials",
+        FilePlan(credentials_path, credentials_text.encode("utf-8"),
                  _masked(cred_before), _masked(cred_after, cred_before)),
-        FilePlan(config_path, config_text.encode("utf-8"), "config",
+        FilePlan(config_path, config_text.encode("utf-8"),
                  "".join(_masked(before) for before, _after in config_blocks),
                  "".join(_masked(after, before) for before, after in config_blocks)),
     ]
@@ -781,15 +785,18 @@ def run(params, run_client, check_mode=False, diff=False, environ=None, add_secr
     pem = "".join(parse_certificate_pem(_client(run_client, "get-certificate", "--certificate-arn", arn), arn)
                   for arn in arns)
 
-    ca_plan = FilePlan(ca_bundle, pem.encode("ascii"), "CA bundle")
+    ca_plan = FilePlan(ca_bundle, pem.encode("ascii"))
     ca_plan.diff_before, ca_plan.diff_after = _certificates_text(ca_plan.old), pem
     # One lock over the whole read-modify-write of the shared files; the plans are all made (and checked)
     # before the first write, so bad input changes nothing. The CA bundle goes first and the config last,
     # so the profile never points at the device before its key and certificate are in place.
-    with _locked((credentials_path, config_path), create=not check_mode):
-        plans = [ca_plan] + plan_profile(credentials_path, config_path, name, access_key_id, secret, ca_bundle,
-                                         device_ip)
-        changed = apply_plans(plans, check_mode)
+    try:
+        with _locked((credentials_path, config_path), create=not check_mode):
+            plans = [ca_plan] + plan_profile(credentials_path, config_path, name, access_key_id, secret, ca_bundle,
+                                             device_ip)
+            changed = apply_plans(plans, check_mode)
+    except OSError as error:  # creating, locking or reading; writes are wrapped in apply_plans
+        raise _file_error(config_path, error) from None
 
     overriding = overriding_environment(environ)
     if warn and overriding:

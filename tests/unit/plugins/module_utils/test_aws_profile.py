@@ -559,6 +559,16 @@ def test_a_failed_write_leaves_the_old_file(home, pem, monkeypatch):
     assert set(after) == set(before)  # and no temporary file left behind
 
 
+def test_a_directory_that_cannot_be_made_is_explained(home, pem, monkeypatch):
+    def refused(path, mode=0o777, exist_ok=False):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(_aws_profile.os, "makedirs", refused)
+    with pytest.raises(SnowballError, match="Cannot write .*/home/.aws \\(Permission denied\\)") as error:
+        run(home, FakeDevice(pem), ca_bundle_dest=str(home / "device.pem"))
+    assert error.value.facts == {"path": str(home / ".aws")}
+
+
 def test_settings_that_override_the_profile_are_reported(home, pem):
     warnings = []
     run(home, FakeDevice(pem), warn=warnings.append,
