@@ -636,8 +636,7 @@ class FilePlan:
         return {"before_header": self.path, "after_header": self.path, "before": before, "after": after}
 
 
-# PrivateFileError is what _files raises until it raises SnowballError itself (issue 10).
-_FILE_ERRORS = (getattr(_files, "PrivateFileError", SnowballError), OSError)
+_FILE_ERRORS = (SnowballError, OSError)
 
 
 def _file_error(path, error):
