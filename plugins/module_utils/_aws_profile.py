@@ -39,7 +39,6 @@ import shlex
 import ssl
 import stat
 
-from ansible_collections.fieldops.snowball.plugins.module_utils import _files
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import read_bytes
