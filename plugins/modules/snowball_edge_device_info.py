@@ -17,6 +17,7 @@ description:
 author:
   - fieldops engineering (@fieldops)
 extends_documentation_fragment:
+  - fieldops.snowball.in_process
   - fieldops.snowball.client
 notes:
   - Read-only; supports check mode.

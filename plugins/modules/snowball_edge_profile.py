@@ -22,6 +22,8 @@ description:
     anything is written, so a working profile is never replaced with a broken one.
 author:
   - fieldops engineering (@fieldops)
+extends_documentation_fragment:
+  - fieldops.snowball.in_process
 options:
   name:
     description: The profile name, as given to C(snowballEdge --profile).

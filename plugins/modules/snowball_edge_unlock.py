@@ -19,6 +19,7 @@ description:
 author:
   - fieldops engineering (@fieldops)
 extends_documentation_fragment:
+  - fieldops.snowball.in_process
   - fieldops.snowball.client
 options:
   job_id:

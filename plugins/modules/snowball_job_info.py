@@ -34,6 +34,7 @@ options:
     choices: [New, PreparingAppliance, PreparingShipment, InTransitToCustomer, WithCustomer, InTransitToAWS,
               WithAWSSortingFacility, WithAWS, InProgress, Complete, Cancelled, Listing, Pending]
 extends_documentation_fragment:
+  - fieldops.snowball.in_process
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

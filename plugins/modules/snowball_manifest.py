@@ -43,6 +43,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - fieldops.snowball.in_process
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -50,8 +51,6 @@ notes:
   - Check mode reports whether the manifest would be downloaded, without downloading it.
   - The manifest is downloaded from its presigned AWS URL with the same O(aws_ca_bundle) and O(validate_certs) as the
     API calls.
-  - When the task runs on the controller itself (C(ansible_connection=local)), its action plugin runs the module's
-    logic in Ansible's worker process; set C(fieldops_snowball_in_process=false) to ship the module anyway.
 seealso:
   - module: fieldops.snowball.snowball_unlock_code
   - module: fieldops.snowball.snowball_edge_profile

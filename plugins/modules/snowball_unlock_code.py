@@ -51,15 +51,13 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - fieldops.snowball.in_process
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
   - Supports check mode. With O(dest) it fetches the code to tell whether the file would change, but writes nothing.
   - The API is called at most twice (C(DescribeJob), C(GetJobUnlockCode)).
-  - When the task runs on the controller itself (C(ansible_connection=local), the role's way), its action plugin
-    runs the module's logic in Ansible's worker process instead of shipping the module; set
-    C(fieldops_snowball_in_process=false) to ship it anyway. Results are the same.
 seealso:
   - module: fieldops.snowball.snowball_manifest
   - module: fieldops.snowball.snowball_edge_profile
