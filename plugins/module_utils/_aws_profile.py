@@ -639,8 +639,7 @@ _FILE_ERRORS = (SnowballError, OSError)
 
 
 def _file_error(path, error):
-    if isinstance(error, SnowballError):
-        return error
+    """``error`` (an OSError, or _files' SnowballError) as a SnowballError that names the path and what to do."""
     if isinstance(error, OSError):
         path = error.filename or path
         return SnowballError("Cannot write %s (%s); it was left as it was. Check the owner and permissions of it and "
