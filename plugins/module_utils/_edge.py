@@ -351,7 +351,8 @@ _FAILURES = (
      "then). Wait, check its display, and run again." % (BOOT_MINUTES, MANAGEMENT_PORT)),
     ("connect timed out",
      "The device does not answer on port %d: check that it is powered on, that the IP is the one on its display "
-     "and that this laptop is on its network." % MANAGEMENT_PORT),
+     "and that this laptop is on its network (a device just powered on answers after about %d minutes)."
+     % (MANAGEMENT_PORT, BOOT_MINUTES)),
     ("No route to host",
      "There is no route to the device: check that this laptop is on the device's network and that the IP is the "
      "one on its display."),

@@ -92,9 +92,11 @@ def main_job_problem(metadata, parts=None):
     if ids:
         return ("Job %s is an export job's main job: it has no device of its own; each device has a job part of its "
                 "own: %s. Use the job id the device shows on its display (one of these)." % (job_id, ", ".join(ids)))
-    return ("Job %s is an export job's main job (MID): it has no device of its own, and AWS lists no job parts for it "
-            "yet (it can take some time). Use the job id the device shows on its display (JID...), or list the parts "
-            "later with fieldops.snowball.snowball_job_info." % job_id)
+    # An MID id without parts: AWS may not list them yet ("It might take some time before the job parts ... are
+    # listed", BOTO JobListEntry.IsMaster), or they were not asked for.
+    return ("Job %s is an export job's main job (MID): it has no device of its own; each device has a job part of its "
+            "own (JID...). Use the job id the device shows on its display, or list the parts with "
+            "fieldops.snowball.snowball_job_info (job_id %s) once AWS has created them." % (job_id, job_id))
 
 
 def job_problem(metadata, now=None, parts=None):
