@@ -250,8 +250,8 @@ def aws_error(error, operation, resource, region, job=None):
             return SnowballError("%s was not found in region %s: check the id, and that region (or the AWS profile) is "
                                  "the one the job was ordered in." % (resource, region), **facts)
         if code == "InvalidJobStateException" and operation in ("GetJobManifest", "GetJobUnlockCode"):
-            return SnowballError("AWS refused %s for %s: %s %s%s" % (operation, resource, _aws_message(error),
-                                                                   _job_age(job), _EXPIRY), **facts)
+            words = (operation, resource, _aws_message(error), _job_age(job), _EXPIRY)
+            return SnowballError("AWS refused %s for %s: %s %s%s" % words, **facts)
         if code == "InvalidJobStateException":
             return SnowballError("AWS refused %s for %s: %s" % (operation, resource, _aws_message(error)), **facts)
         if code in _DENIED:

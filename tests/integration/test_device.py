@@ -126,8 +126,8 @@ def test_unreachable_cluster_node_is_named_while_waiting_and_in_the_failure(site
     """describe-cluster lists every node, an unhealthy one with NetworkReachability.State UNREACHABLE, and does not
     fail (DG ClusterOverview.md, administerclusterfortpoint.md; API enums.go)."""
     cluster = site.add_cluster(IPS, unreachable=[IPS[2]])
-    tasks = profile_task(site, cluster.job_ids[0], IPS[0], cluster_ips=IPS) + unlock_task(IPS, timeout=2,
-                                                                                           poll_interval=0.3)
+    tasks = profile_task(site, cluster.job_ids[0], IPS[0], cluster_ips=IPS)
+    tasks += unlock_task(IPS, timeout=2, poll_interval=0.3)
     process = run(site, tasks)
     result = task(process, "Unlock")
     assert result["failed"] and "Timed out" in result["msg"]
@@ -161,8 +161,8 @@ if sys.argv[1] == "unlock-cluster" and not os.path.exists(%r):
 sys.exit(rc)
 """ % (sys.executable, site.client, mark, mark, SIMULATOR, IPS[2]))
     os.chmod(client, 0o755)
-    tasks = profile_task(site, cluster.job_ids[0], IPS[0], cluster_ips=IPS) + unlock_task(IPS, timeout=60,
-                                                                                           client=client)
+    tasks = profile_task(site, cluster.job_ids[0], IPS[0], cluster_ips=IPS)
+    tasks += unlock_task(IPS, timeout=60, client=client)
     result = task(run(site, tasks), "Unlock")
     assert result.get("failed") is not True and result["device_state"] == "UNLOCKED", result
     assert len(site.client_invocations("unlock-cluster")) == 2
