@@ -114,7 +114,8 @@ def test_refused_unlock_unlocking_then_locked_fails_without_waiting_for_the_time
 def test_a_device_that_accepts_after_a_refusal_unlocks_on_the_next_run(site):
     job_id = site.add_device(ip=IPS[0], refuse_unlock=1, unlock_delay=0.3)
     tasks = profile_task(site, job_id, IPS[0]) + unlock_task()
-    assert task(run(site, tasks), "Unlock")["failed"]
+    first = task(run(site, tasks), "Unlock")
+    assert first["failed"] and "refused the unlock" in first["msg"], first
     second = task(run(site, tasks), "Unlock")
     assert second.get("failed") is not True and second["device_state"] == "UNLOCKED", second
 
