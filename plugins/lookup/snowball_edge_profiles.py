@@ -17,7 +17,9 @@ author:
   - fieldops engineering (@fieldops)
 options:
   _terms:
-    description: The config file. Defaults to the one the client reads.
+    description:
+      - The config file. Defaults to the one the client reads, under its Java home (the last C(-Duser.home=) in
+        E(JAVA_TOOL_OPTIONS), else the password database's home, not E(HOME)).
     type: list
     elements: path
     required: false
@@ -38,8 +40,11 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
+
+display = Display()
 
 
 class LookupModule(LookupBase):
@@ -49,7 +54,10 @@ class LookupModule(LookupBase):
         names = set()
         for path in terms or [None]:
             try:
-                names |= ProfileStore(path).names()
+                store = ProfileStore(path)
+                if store.warning:
+                    display.warning(store.warning)
+                names |= store.names()
             except SnowballError as error:
                 raise AnsibleLookupError(str(error)) from None
         return sorted(names)

@@ -15,10 +15,14 @@ import secrets
 import time
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import DEFAULT_CONFIG_PATH
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import CONFIG_SUFFIX
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import check_profile_name
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import client_home
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import client_profile
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import home_warning
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import java_option
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import java_user_home
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import transient_home
 
 MANAGEMENT_PORT = 9091
@@ -26,7 +30,12 @@ CLIENT_DOWNLOAD = "https://aws.amazon.com/snowball/resources/"
 _HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
 _ENDPOINT = re.compile(r"(?:https://)?(?P<host>%s)(?::%d)?/?\Z" % (_HOST, MANAGEMENT_PORT))
 _DEVICE_IP = re.compile(r"%s\Z" % _HOST)
-UNLOCKED = "UNLOCKED"
+UNLOCKED, UNLOCKING, LOCKED = "UNLOCKED", "UNLOCKING", "LOCKED"
+# The on-device API's enums (aws/eks-anywhere internal/aws-sdk-go-v2/service/snowballdevice/types/enums.go):
+# UnlockStatusState has these three values and no other; NetworkReachabilityState REACHABLE | UNREACHABLE.
+UNLOCK_STATES = (LOCKED, UNLOCKING, UNLOCKED)
+UNREACHABLE = "UNREACHABLE"
+BOOT_MINUTES = 10  # developer guide getting-started-connect.md: ready to unlock "after about 10 minutes"
 
 # Options of every module that talks to a device through the client.
 CLIENT_ARGUMENT_SPEC = dict(
@@ -36,7 +45,9 @@ CLIENT_ARGUMENT_SPEC = dict(
     unlock_code=dict(type="str", no_log=True),
     client=dict(type="str", default="snowballEdge"),
     cluster_ips=dict(type="list", elements="str"),
-    config_path=dict(type="path", default=DEFAULT_CONFIG_PATH),
+    # No default here: the client's own file is resolved in code (_profiles.default_config_path), under the
+    # client's Java home, which is not always $HOME (what type=path would expand ~ with).
+    config_path=dict(type="path"),
 )
 # A saved profile, or the credentials for a transient one: not both (write a profile to keep with
 # fieldops.snowball.snowball_edge_profile).
@@ -76,6 +87,10 @@ class EdgeClient:
         if params["profile"]:
             check_profile_name(params["profile"])
         self.home = client_home(params["config_path"])
+        if not params["config_path"] and not self.endpoint:
+            warning = home_warning()
+            if warning:
+                ctx.warn(warning)
         client = os.path.expanduser(params["client"])
         self.path = client if os.sep in client else ctx.find_executable(client)
         if not self.path or not os.access(self.path, os.X_OK):
@@ -84,6 +99,11 @@ class EdgeClient:
                                 "bin/snowballEdge." % (params["client"], CLIENT_DOWNLOAD))
         self.credential_args = None
         self.environment = None
+        self.job_id = params.get("job_id")
+        self.device_ips = None  # what --device-ip-addresses gets, for a cluster (see unlock_ips)
+        self.asked = set()  # devices an unlock command went to
+        self.just_asked = set()  # ... since the last describe: LOCKED at the next one means refused
+        self.warned = set()
 
     @contextlib.contextmanager
     def session(self):
@@ -95,12 +115,23 @@ class EdgeClient:
         """
         params = self.ctx.params
         if not self.endpoint:
+            if self.cluster_ips:
+                # The endpoint goes into --device-ip-addresses too: it is in the profile.
+                profile = ProfileStore(os.path.join(self.home, CONFIG_SUFFIX)).get(params["profile"]) or {}
+                if not profile.get("defaultEndpoint"):
+                    raise SnowballError("Profile %s is not in %s (or has no endpoint): write it with "
+                                        "fieldops.snowball.snowball_edge_profile first."
+                                        % (params["profile"], os.path.join(self.home, CONFIG_SUFFIX)))
+                self.job_id = self.job_id or profile.get("jobId")
+                self.device_ips = unlock_ips(normalize_endpoint(profile["defaultEndpoint"]), self.cluster_ips)
             self._use(params["profile"], self.home)
             yield self
             return
+        if self.cluster_ips:
+            self.device_ips = unlock_ips(self.endpoint, self.cluster_ips)
         name = "fieldops-transient-%s" % secrets.token_hex(4)
         profile = client_profile(name, params.get("job_id"), params["unlock_code"], params["manifest_path"],
-                                 self.endpoint, self.cluster_ips)
+                                 self.endpoint, self.device_ips)
         with transient_home(profile) as home:
             self._use(name, home)
             yield self
@@ -108,80 +139,254 @@ class EdgeClient:
     def _use(self, name, home):
         self.credential_args = ["--profile", name]
         self.environment = None
-        if os.path.abspath(os.path.expanduser("~")) != home:
-            # The client is a Java program: it reads its config under user.home, which JAVA_TOOL_OPTIONS sets.
+        if os.path.realpath(home) != os.path.realpath(java_user_home()):
+            # The client is a Java program: it reads its config under user.home, which the last -Duser.home in
+            # JAVA_TOOL_OPTIONS sets (the JVM reads that variable whatever the launcher script does).
             options = os.environ.get("JAVA_TOOL_OPTIONS", "")
-            self.environment = {"JAVA_TOOL_OPTIONS": ("%s -Duser.home=%s" % (options, home)).strip()}
+            self.environment = {"JAVA_TOOL_OPTIONS": ("%s %s" % (options, java_option("user.home", home))).strip()}
 
     def _run(self, command, *extra):
         argv = [self.path, command] + self.credential_args + list(extra)
         rc, out, err = self.ctx.run_command(argv, environ_update=self.environment)
         if rc != 0:
-            raise SnowballError(explain_client_failure(command, rc, err or out))
-        return out
+            raise SnowballError(explain_client_failure(command, rc, out, err), client_rc=rc)
+        return out, err
 
     def describe(self):
-        """Every device as ``{id, ip, state}``."""
-        if self.cluster_ips:
-            out = self._run("describe-cluster", "--device-ip-addresses", *self.cluster_ips)
-            raw = _parse_json(out, "describe-cluster").get("Devices", [])
+        """Every device as ``{id, ip, state, reachability, association}``; a cluster lists every node."""
+        if self.device_ips:
+            out, err = self._run("describe-cluster", "--device-ip-addresses", *self.device_ips)
+            raw = _parse_json(out, "describe-cluster", err).get("Devices")
+            if not isinstance(raw, list) or not raw:
+                raise SnowballError(_no_state("describe-cluster", out, err))
         else:
-            raw = [_parse_json(self._run("describe-device"), "describe-device")]
-        return [{"id": device.get("DeviceId"),
-                 "ip": device.get("ActiveNetworkInterface", {}).get("IpAddress"),
-                 "state": device.get("UnlockStatus", {}).get("State")} for device in raw]
+            out, err = self._run("describe-device")
+            raw = [_parse_json(out, "describe-device", err)]
+        devices = [_device(entry, "describe-cluster" if self.device_ips else "describe-device", out, err)
+                   for entry in raw]
+        self._check_refused(devices)
+        return devices
 
-    def unlock(self):
-        if self.cluster_ips:
-            self._run("unlock-cluster", "--device-ip-addresses", *self.cluster_ips)
+    def unlock(self, devices):
+        """Send the unlock to the devices that need it (``devices``: as last described)."""
+        if self.device_ips:
+            self._run("unlock-cluster", "--device-ip-addresses", *self.device_ips)
+            listed = set(self.device_ips)
+            targets = {_key(device) for device in devices
+                       if device["state"] == LOCKED and device["reachability"] != UNREACHABLE and device["ip"] in listed}
         else:
             self._run("unlock-device")
+            targets = {_key(device) for device in devices}
+        self.asked |= targets
+        self.just_asked |= targets
 
     def wait_unlocked(self, timeout, poll_interval, started):
         devices = self.describe()
         while overall_state(devices) != UNLOCKED:
+            if self.device_ips:
+                # A node that answers again, LOCKED, after the unlock went out (it was unreachable, or lost power) is
+                # reconnected with unlock-cluster (developer guide administerclusterfortpoint.md).
+                back = [device for device in devices if device["state"] == LOCKED and device["reachability"] != UNREACHABLE
+                        and device["ip"] in self.device_ips and _key(device) not in self.asked]
+                if back and self.asked:
+                    self.unlock(devices)
+                self._warn_unreachable(devices)
             if time.monotonic() - started >= timeout:
-                waiting = ", ".join("%s (%s)" % (device["ip"] or device["id"], device["state"]) for device in devices
-                                    if device["state"] != UNLOCKED)
-                raise SnowballError("Timed out after %ds waiting for the device to report UNLOCKED; still waiting for: "
-                                    "%s. Unlocking can take several minutes: raise timeout, and check the device's "
-                                    "display." % (timeout, waiting), devices=devices)
+                raise SnowballError("Timed out after %ds waiting for UNLOCKED; still waiting for: %s. %s"
+                                    % (timeout, awaited(devices, self.device_ips), _timeout_advice(devices)),
+                                    devices=devices)
             time.sleep(poll_interval)
             devices = self.describe()
         return devices
 
+    def _check_refused(self, devices):
+        """A device the unlock went to that is LOCKED at the next look, or back at LOCKED after UNLOCKING, refused
+        the credentials; AWS's own scripts (aws-snow-tools-for-eks-anywhere setup-tools/unlock-devices.sh) treat
+        LOCKED after unlocking as the failure. Fail at once instead of waiting for the timeout."""
+        refused = []
+        for device in devices:
+            key = _key(device)
+            if device["state"] == UNLOCKING:
+                self.asked.add(key)
+                self.just_asked.add(key)
+            elif (device["state"] == LOCKED and device["reachability"] != UNREACHABLE and key in self.just_asked):
+                refused.append(device)
+        self.just_asked = {_key(device) for device in devices if device["state"] == UNLOCKING}
+        if refused:
+            raise SnowballError(refused_message(refused, self.job_id), devices=devices)
 
-def _parse_json(out, command):
-    try:
-        return json.loads(out)
-    except ValueError:
-        raise SnowballError("snowballEdge %s did not print JSON; is client the Snowball Edge client?" % command) from None
+    def _warn_unreachable(self, devices):
+        for device in devices:
+            if device["reachability"] == UNREACHABLE and _key(device) not in self.warned:
+                self.warned.add(_key(device))
+                self.ctx.warn("Cluster node %s is UNREACHABLE (%s, association %s); still waiting for it: check that it "
+                              "is powered on and on the network. A node needs about %d minutes after power-on."
+                              % (_label(device), device["state"], device["association"], BOOT_MINUTES))
 
 
-def explain_client_failure(command, rc, output):
-    text = (output or "").strip()
-    lowered = text.lower()
-    if "unlock code" in lowered:
-        advice = ("The device rejected the unlock code: check that the job id is the one on the device's display "
-                  "and that the profile holds that job's code.")
-    elif "manifest" in lowered:
-        advice = "The device rejected the manifest: download the manifest of the device's job again."
-    elif "connect" in lowered or "unreachable" in lowered or "timed out" in lowered:
-        advice = ("The device could not be reached on port %d: check that it is powered on, that the IP is the one "
-                  "on its display and that this laptop is on its network. A device needs about 10 minutes after "
-                  "power-on before it can be unlocked." % MANAGEMENT_PORT)
-    else:
-        advice = "See the client's message."
-    return "snowballEdge %s failed (exit %d): %s Client said: %s" % (command, rc, advice, text[-500:])
+def unlock_ips(endpoint, cluster_ips):
+    """What unlock-cluster and describe-cluster get as --device-ip-addresses: every node once, the endpoint's IP
+    included (developer guide using-client-commands.md: "the endpoint for one of your nodes, and all the IP
+    addresses for the other devices"; its example lists the endpoint's own IP first)."""
+    host = endpoint[len("https://"):]
+    seen, duplicates = set(), []
+    for ip in cluster_ips:
+        if ip.strip("[]") in seen and ip not in duplicates:
+            duplicates.append(ip)
+        seen.add(ip.strip("[]"))
+    if duplicates:
+        raise SnowballError("cluster_ips lists %s more than once: list each node of the cluster once (the endpoint's "
+                            "IP may be left out; it is added). Nothing was sent to the devices." % ", ".join(duplicates))
+    ips = list(cluster_ips)
+    if host.strip("[]") not in seen:
+        ips.insert(0, host)
+    return ips
+
+
+def _key(device):
+    return device["ip"] or device["id"]
+
+
+def _label(device):
+    if device["ip"] and device["id"]:
+        return "%s (%s)" % (device["ip"], device["id"])
+    return device["ip"] or device["id"] or "?"
+
+
+def _device(raw, command, out, err):
+    """One device as the collection returns it; a device without a documented UnlockStatus.State is a failure."""
+    if not isinstance(raw, dict):
+        raise SnowballError(_no_state(command, out, err))
+    state = (raw.get("UnlockStatus") or {}).get("State")
+    if state not in UNLOCK_STATES:
+        raise SnowballError(_no_state(command, out, err))
+    return {"id": raw.get("DeviceId"),
+            "ip": (raw.get("ActiveNetworkInterface") or {}).get("IpAddress"),
+            "state": state,
+            # describe-device answers only when the device is reachable; describe-cluster says per node.
+            "reachability": (raw.get("NetworkReachability") or {}).get("State", "REACHABLE"),
+            "association": (raw.get("ClusterAssociation") or {}).get("State")}
+
+
+def awaited(devices, listed=None):
+    """The devices not UNLOCKED yet, named by IP with their states."""
+    names = []
+    for device in devices:
+        if device["state"] == UNLOCKED:
+            continue
+        details = [device["state"], device["reachability"]]
+        if device["association"]:
+            details.append(device["association"])
+        if listed and device["ip"] not in listed:
+            details.append("not in cluster_ips")
+        names.append("%s %s" % (_label(device), ", ".join(details)))
+    return "; ".join(names) or "none"
+
+
+def _timeout_advice(devices):
+    if any(device["reachability"] == UNREACHABLE for device in devices if device["state"] != UNLOCKED):
+        return ("An UNREACHABLE node does not answer the others: check that it is powered on, cabled and has the IP "
+                "shown; a node needs about %d minutes after power-on. Once it answers, run again (it is unlocked with "
+                "the cluster's code and manifest)." % BOOT_MINUTES)
+    return "Unlocking can take several minutes: raise timeout, and check the device's display."
+
+
+def refused_message(refused, job_id):
+    names = ", ".join(_label(device) for device in refused)
+    mismatch = ""
+    reported = sorted({device["id"] for device in refused if device["id"] and job_id and device["id"] != job_id})
+    if reported and len(refused) == 1:
+        mismatch = " The profile is for job %s, but the device reports job %s." % (job_id, reported[0])
+    return ("The device at %s refused the unlock: it accepted the command, then went back to LOCKED, so it did not "
+            "accept the manifest and unlock code it was given.%s Check that the job id on the device's display is the "
+            "job the manifest and code are from (a cluster's nodes all take the cluster's one manifest and code), "
+            "download that job's manifest again and fetch its unlock code (fieldops.snowball.snowball_manifest, "
+            "snowball_unlock_code), then run again. If they are that job's, the job may be past its 360 days: "
+            "contact AWS Support." % (names, mismatch))
+
+
+def _parse_json(out, command, err=""):
+    """The JSON object in the client's stdout, whatever else is printed around it (a notice, a banner)."""
+    text = out or ""
+    decoder = json.JSONDecoder()
+    index = text.find("{")
+    while index >= 0:
+        try:
+            value, _end = decoder.raw_decode(text, index)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            return value
+        index = text.find("{", index + 1)
+    raise SnowballError(_no_state(command, out, err))
+
+
+def _no_state(command, out, err):
+    """Exit 0 without a state that can be read: a failure, never a success."""
+    advice = _classify(out, err)
+    return ("snowballEdge %s exited 0 but printed no device state that can be read (UnlockStatus.State), so the "
+            "device's state is unknown. %s Client said: %s"
+            % (command, advice or "Check that client is the Snowball Edge client (snowballEdge version).",
+               _said(out, err)))
+
+
+# The failures the client reports, by the on-device API's error names (aws/eks-anywhere
+# internal/aws-sdk-go-v2/service/snowballdevice/types/errors.go) and the Java HTTP client's connection errors.
+# Searched in stdout and stderr: the client's stream for errors is not documented.
+_FAILURES = (
+    ("IncorrectDeviceManifestException",
+     "The device refused the manifest or the unlock code: they are not its job's. Check that the job id on the "
+     "device's display is the profile's job (a cluster's nodes all take the cluster's one manifest and code), "
+     "download that job's manifest again and fetch its code, then run again."),
+    ("IncorrectDeviceStateException",
+     "The device is not in the state this command needs (for example, it is locked): unlock it first, or wait "
+     "until describe-device shows the state the command needs."),
+    ("UnsupportedOperationException",
+     "The device does not support this command: a stand-alone device is not a cluster, so leave cluster_ips "
+     "empty for it (and give every node's IP for a cluster)."),
+    ("InvalidParameterValueException",
+     "The device refused a parameter: check the endpoint and cluster_ips."),
+    ("Connection refused",
+     "The device is not reachable yet: a device answers about %d minutes after power-on (port %d is closed until "
+     "then). Wait, check its display, and run again." % (BOOT_MINUTES, MANAGEMENT_PORT)),
+    ("connect timed out",
+     "The device does not answer on port %d: check that it is powered on, that the IP is the one on its display "
+     "and that this laptop is on its network (a device just powered on answers after about %d minutes)."
+     % (MANAGEMENT_PORT, BOOT_MINUTES)),
+    ("No route to host",
+     "There is no route to the device: check that this laptop is on the device's network and that the IP is the "
+     "one on its display."),
+)
+
+
+def _classify(out, err):
+    text = "%s\n%s" % (out or "", err or "")
+    for token, advice in _FAILURES:
+        if token in text:
+            return advice
+    return None
+
+
+def _said(out, err):
+    # The JVM prints "Picked up JAVA_TOOL_OPTIONS: ..." on stderr on every run: not part of any failure.
+    lines = [line for line in ("%s\n%s" % (err or "", out or "")).splitlines()
+             if line.strip() and not line.startswith("Picked up JAVA_TOOL_OPTIONS")]
+    return " ".join(lines)[-500:] or "nothing"
+
+
+def explain_client_failure(command, rc, out, err=""):
+    """The message for a client run that exited non-zero, from the documented error names it printed."""
+    advice = _classify(out, err) or "See the client's message."
+    return "snowballEdge %s failed (exit %d): %s Client said: %s" % (command, rc, advice, _said(out, err))
 
 
 def overall_state(devices):
     states = {device["state"] for device in devices}
     if states == {UNLOCKED}:
         return UNLOCKED
-    if "UNLOCKING" in states:
-        return "UNLOCKING"
-    return "LOCKED" if "LOCKED" in states else next(iter(states), None)
+    if UNLOCKING in states:
+        return UNLOCKING
+    return LOCKED if LOCKED in states else next(iter(states), None)
 
 
 def device_result(devices):

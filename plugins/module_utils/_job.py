@@ -75,20 +75,50 @@ _OPERATION_PERMISSIONS = {
 }
 
 
-def job_problem(metadata, now=None):
-    """Why AWS will not release this job's manifest and code, or None."""
+_EXPIRY = ("AWS releases a job's manifest and unlock code for %d days after the job was created (botocore snowball "
+           "model, GetJobUnlockCode and GetJobManifest); after that the device locks. To keep using a device longer "
+           "(a long-term-pricing job too, once AWS no longer releases them), contact AWS Support for a certificate "
+           "update, then use the new unlock code and manifest it releases." % CREDENTIALS_LIFETIME_DAYS)
+
+
+def main_job_problem(metadata, parts=None):
+    """Why an export job's main job cannot be unlocked, or None. A main job (``MID...``, ``IsMaster`` in ListJobs)
+    has no device of its own: each job part (``SubJobMetadata`` of DescribeJob) has one (botocore snowball model,
+    JobListEntry.IsMaster and DescribeJobResult.SubJobMetadata)."""
+    job_id = metadata["JobId"]
+    ids = [part.get("JobId") for part in parts or [] if part.get("JobId")]
+    if not ids and not job_id.startswith("MID"):
+        return None
+    if ids:
+        return ("Job %s is an export job's main job: it has no device of its own; each device has a job part of its "
+                "own: %s. Use the job id the device shows on its display (one of these)." % (job_id, ", ".join(ids)))
+    # An MID id without parts: AWS may not list them yet ("It might take some time before the job parts ... are
+    # listed", BOTO JobListEntry.IsMaster), or they were not asked for.
+    return ("Job %s is an export job's main job (MID): it has no device of its own; each device has a job part of its "
+            "own (JID...). Use the job id the device shows on its display, or list the parts with "
+            "fieldops.snowball.snowball_job_info (job_id %s) once AWS has created them." % (job_id, job_id))
+
+
+def job_problem(metadata, now=None, parts=None):
+    """Why AWS will not release this job's manifest and code, or None. ``parts``: DescribeJob's SubJobMetadata."""
     job_id = metadata["JobId"]
     state = metadata["JobState"]
+    main = main_job_problem(metadata, parts)
+    if main:
+        return main
     if state != RELEASED_STATE:
         advice = STATE_ADVICE.get(state, "its manifest and unlock code are released only while it is WithCustomer.")
         return "Job %s is not usable: %s (state %s)" % (job_id, advice, state)
     created = metadata.get("CreationDate")
-    if created is not None:
+    # A long-term-pricing job (JobMetadata.LongTermPricingId) may be kept longer: whether AWS still releases its
+    # credentials after 360 days is AWS's to say (no source documents it), so ask; aws_error explains a refusal.
+    if created is not None and not metadata.get("LongTermPricingId"):
         now = now or datetime.datetime.now(datetime.timezone.utc)
         age = now - created
         if age >= datetime.timedelta(days=CREDENTIALS_LIFETIME_DAYS):
             return ("Job %s: the device credentials expired %d days after creation (created %s, %d days ago): "
-                    "contact AWS Support." % (job_id, CREDENTIALS_LIFETIME_DAYS, created.date().isoformat(), age.days))
+                    "contact AWS Support for a certificate update, then use the new unlock code and manifest."
+                    % (job_id, CREDENTIALS_LIFETIME_DAYS, created.date().isoformat(), age.days))
     return None
 
 
@@ -108,16 +138,23 @@ class SnowballJobs:
     def __init__(self, ctx):
         self.ctx = ctx
         self.client = ctx.aws_client("snowball", retry_decorator=_RETRY)
+        self.jobs = {}  # the metadata of the jobs verified, to explain AWS's refusals
 
     def describe(self, job_id):
         return self._call("DescribeJob", job_id, JobId=job_id)["JobMetadata"]
 
     def verified(self, job_id):
         """The job's metadata; SnowballError when AWS will not release its credentials."""
-        metadata = self.describe(job_id)
-        problem = job_problem(metadata)
+        response = self._call("DescribeJob", job_id, JobId=job_id)
+        metadata = response["JobMetadata"]
+        parts = response.get("SubJobMetadata") or []
+        problem = job_problem(metadata, parts=parts)
         if problem:
-            raise SnowballError(problem, job_id=job_id, job_state=metadata["JobState"])
+            facts = dict(job_id=job_id, job_state=metadata["JobState"])
+            if parts:
+                facts["job_parts"] = [part.get("JobId") for part in parts]
+            raise SnowballError(problem, **facts)
+        self.jobs[job_id] = metadata
         return metadata
 
     def manifest_uri(self, job_id):
@@ -197,18 +234,24 @@ class SnowballJobs:
         try:
             return method(aws_retry=True, **params)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-            raise aws_error(error, operation, resource, self.ctx.region) from None
+            raise aws_error(error, operation, resource, self.ctx.region, job=self.jobs.get(resource)) from None
 
 
-def aws_error(error, operation, resource, region):
+def aws_error(error, operation, resource, region, job=None):
     """The SnowballError that explains a botocore error raised by ``operation`` on ``resource``."""
     if isinstance(error, botocore.exceptions.ClientError):
         code = _error_code(error)
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         facts = dict(error_code=code)
+        if code == "InvalidResourceException" and str(resource).startswith("MID"):
+            return SnowballError("AWS refused %s for %s: %s" % (operation, resource, main_job_problem({"JobId": resource})),
+                                 **facts)
         if code == "InvalidResourceException":
             return SnowballError("%s was not found in region %s: check the id, and that region (or the AWS profile) is "
                                  "the one the job was ordered in." % (resource, region), **facts)
+        if code == "InvalidJobStateException" and operation in ("GetJobManifest", "GetJobUnlockCode"):
+            words = (operation, resource, _aws_message(error), _job_age(job), _EXPIRY)
+            return SnowballError("AWS refused %s for %s: %s %s%s" % words, **facts)
         if code == "InvalidJobStateException":
             return SnowballError("AWS refused %s for %s: %s" % (operation, resource, _aws_message(error)), **facts)
         if code in _DENIED:
@@ -236,6 +279,16 @@ def aws_error(error, operation, resource, region):
         return SnowballError("Could not reach the Snowball API for %s (%s): check the network, any proxy, and "
                              "region/endpoint_url." % (operation, type(error).__name__))
     return SnowballError("%s failed for %s: %s" % (operation, resource, error))
+
+
+def _job_age(job):
+    """The job's age and long-term pricing, as far as DescribeJob said, for a refusal's message."""
+    created = (job or {}).get("CreationDate")
+    if not isinstance(created, datetime.datetime):
+        return ""
+    age = (datetime.datetime.now(datetime.timezone.utc) - created).days
+    pricing = " with long-term pricing %s" % job["LongTermPricingId"] if job.get("LongTermPricingId") else ""
+    return "(The job%s was created %s, %d days ago.) " % (pricing, created.date().isoformat(), age)
 
 
 def camel_to_snake(name):

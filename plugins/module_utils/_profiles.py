@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import os
+import pwd
 import re
 import shutil
 import tempfile
@@ -28,7 +29,8 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._files import re
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
 
 CONFIG_SUFFIX = os.path.join(".aws", "snowball", "config", "snowball-edge.config")
-DEFAULT_CONFIG_PATH = os.path.join("~", CONFIG_SUFFIX)
+# How the option docs name the default: resolved in code (default_config_path), never by expanding ~ with $HOME.
+DEFAULT_CONFIG_PATH = os.path.join("<the client's home>", CONFIG_SUFFIX)
 TRANSIENT_PREFIX = "fieldops-snowball-"
 # A name the client takes as one argument after --profile: no option look-alike, no control characters.
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_.@+][A-Za-z0-9_.@+=:-]{0,127}\Z")
@@ -41,13 +43,90 @@ def check_profile_name(name):
     return name
 
 
-def default_config_path():
-    return os.path.expanduser(DEFAULT_CONFIG_PATH)
+def split_java_options(value):
+    """JAVA_TOOL_OPTIONS split as HotSpot splits it: on whitespace, '...' and "..." group, no escapes."""
+    tokens, current, quote, started = [], [], None, False
+    for char in value or "":
+        if quote:
+            if char == quote:
+                quote = None
+            else:
+                current.append(char)
+        elif char in "'\"":
+            quote, started = char, True
+        elif char.isspace():
+            if started:
+                tokens.append("".join(current))
+            current, started = [], False
+        else:
+            current.append(char)
+            started = True
+    if started:
+        tokens.append("".join(current))
+    return tokens
+
+
+def java_option(name, value):
+    """One -Dname=value for JAVA_TOOL_OPTIONS, quoted so that HotSpot keeps a value with spaces whole."""
+    option = "-D%s=%s" % (name, value)
+    if not any(char.isspace() or char in "'\"" for char in option):
+        return option
+    if '"' not in option:
+        return '"%s"' % option
+    if "'" not in option:
+        return "'%s'" % option
+    raise SnowballError("The path %s holds both kinds of quotes; the Snowball Edge client (Java) cannot be pointed at "
+                        "it. Use a config_path without quotes." % value)
+
+
+def java_user_home(environ=None):
+    """The home directory the client (a Java program) reads its config under: Java's ``user.home``.
+
+    That is the last ``-Duser.home=`` in ``JAVA_TOOL_OPTIONS`` (the JVM itself reads that variable), else the
+    password database's home of this user (``getpwuid``, as the JDK's java_props_md.c does), NOT ``$HOME``.
+    Since JDK 19 (JDK-8280357) Java falls back to ``$HOME`` only when that home is missing or shorter than two
+    characters (such as ``/``).
+    """
+    environ = os.environ if environ is None else environ
+    home = None
+    for token in split_java_options(environ.get("JAVA_TOOL_OPTIONS", "")):
+        if token.startswith("-Duser.home="):
+            home = token[len("-Duser.home="):]
+    if home:
+        return os.path.abspath(home)
+    try:
+        home = pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        home = None
+    if (not home or len(home) < 2) and environ.get("HOME"):
+        home = environ["HOME"]
+    if not home:
+        raise SnowballError("The Snowball Edge client's home directory is unknown (no -Duser.home in "
+                            "JAVA_TOOL_OPTIONS, no home in the password database, no HOME): set config_path.")
+    return os.path.abspath(home)
+
+
+def default_config_path(environ=None):
+    """The config file the client itself reads: under its Java home (see java_user_home), not under $HOME."""
+    return os.path.join(java_user_home(environ), CONFIG_SUFFIX)
+
+
+def home_warning(environ=None):
+    """A warning when $HOME is not the client's home (sudo without -H, a container, a CI job...), else None:
+    the same ``~`` then means two different files to the user's shell and to the client."""
+    environ = os.environ if environ is None else environ
+    home = java_user_home(environ)
+    shell_home = environ.get("HOME")
+    if not shell_home or os.path.realpath(shell_home) == os.path.realpath(home):
+        return None
+    return ("$HOME is %s, but the Snowball Edge client is a Java program and reads its config under its own home, "
+            "%s (the password database's, or -Duser.home in JAVA_TOOL_OPTIONS): using %s. Set config_path if you "
+            "meant another file." % (shell_home, home, os.path.join(home, CONFIG_SUFFIX)))
 
 
 def client_home(config_path):
-    """The home directory under which the client reads ``config_path``."""
-    path = os.path.abspath(os.path.expanduser(config_path))
+    """The home directory under which the client reads ``config_path`` (None: the client's own file)."""
+    path = os.path.abspath(os.path.expanduser(config_path)) if config_path else default_config_path()
     if not path.endswith(os.sep + CONFIG_SUFFIX):
         raise SnowballError("config_path %s is not a path the Snowball Edge client reads: it reads only "
                             "HOME/%s. Give a path that ends that way." % (path, CONFIG_SUFFIX))
@@ -80,7 +159,14 @@ class ProfileStore:
     """One client config file. ``check_mode``: report what would change, write nothing."""
 
     def __init__(self, path=None, check_mode=False):
-        self.path = os.path.abspath(os.path.expanduser(path or DEFAULT_CONFIG_PATH))
+        """``path`` None: the client's own config file (default_config_path); ``self.warning`` then says when
+        $HOME is another directory, for the caller to show."""
+        self.warning = None
+        if path:
+            self.path = os.path.abspath(os.path.expanduser(path))
+        else:
+            self.path = default_config_path()
+            self.warning = home_warning()
         self.directory = os.path.dirname(self.path)
         self.check_mode = check_mode
 

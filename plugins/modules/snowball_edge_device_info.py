@@ -64,7 +64,18 @@ devices:
     state:
       description: C(LOCKED), C(UNLOCKING) or C(UNLOCKED).
       type: str
-  sample: [{"id": "JID123e4567-e89b-12d3-a456-426655440000", "ip": "192.0.2.10", "state": "UNLOCKED"}]
+    reachability:
+      description:
+        - C(REACHABLE) or C(UNREACHABLE); for a cluster, as the node the client asked reports each node
+          (C(describe-cluster) lists every node, also one that does not answer).
+      type: str
+    association:
+      description:
+        - A cluster node's C(ClusterAssociation.State) (C(ASSOCIATED), C(ASSOCIATING), C(DISASSOCIATED) or
+          C(DISASSOCIATING)); null for a stand-alone device.
+      type: str
+  sample: [{"id": "JID123e4567-e89b-12d3-a456-426655440000", "ip": "192.0.2.10", "state": "UNLOCKED",
+            "reachability": "REACHABLE", "association": null}]
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -57,8 +57,14 @@ options:
     description:
       - The client's config file. The client reads only C(HOME/.aws/snowball/config/snowball-edge.config), so
         another path must end that way.
+      - Default, the client's own config file, C(.aws/snowball/config/snowball-edge.config) under the home directory
+        the client uses. The client is a Java program, and its home is Java's C(user.home), found as the client finds
+        it, that is the last C(-Duser.home=) in E(JAVA_TOOL_OPTIONS), else the home directory of the user in the password
+        database (C(getent passwd USER)), not E(HOME). When E(HOME) is another directory, the module warns.
+      - Set it when the client runs with another home, for example after C(sudo) without C(-H), in a container, or
+        for a second client install; then the modules point the client at that home with
+        C(JAVA_TOOL_OPTIONS=-Duser.home=HOME).
     type: path
-    default: ~/.aws/snowball/config/snowball-edge.config
 notes:
   - Supports check mode and C(--diff); the unlock code is masked in the diff.
 seealso:
@@ -106,7 +112,6 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._context import 
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import check_device_ips
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import DEFAULT_CONFIG_PATH
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import client_profile
 
@@ -119,7 +124,7 @@ ARGUMENT_SPEC = dict(
     manifest_path=dict(type="path"),
     endpoint=dict(type="str"),
     cluster_ips=dict(type="list", elements="str"),
-    config_path=dict(type="path", default=DEFAULT_CONFIG_PATH),
+    config_path=dict(type="path"),  # None: the client's own file, resolved in _profiles (not $HOME's)
 )
 ARGUMENT_RULES = dict(required_if=[("state", "present", ("unlock_code", "manifest_path", "endpoint"))])
 
@@ -139,6 +144,8 @@ def run(ctx):
     """Write or remove one profile of the client's config file."""
     params = ctx.params
     store = ProfileStore(params["config_path"], check_mode=ctx.check_mode)
+    if store.warning:
+        ctx.warn(store.warning)
     result = dict(changed=False, config_path=store.path, profile=params["name"])
     profile = None
     if params["state"] == "present":

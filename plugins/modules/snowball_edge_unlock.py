@@ -13,7 +13,13 @@ version_added: 0.1.0
 description:
   - Asks the device for its state first; a device that is already C(UNLOCKED) is left alone (C(changed=false)).
   - Otherwise runs C(snowballEdge unlock-device) (or C(unlock-cluster)) and, with O(wait=true), polls
-    C(describe-device) until every device reports C(UNLOCKED).
+    C(describe-device) (or C(describe-cluster)) until every device reports C(UNLOCKED).
+  - A device that goes back to C(LOCKED) after the unlock (C(UNLOCKING) then C(LOCKED), or C(LOCKED) at the first
+    look) refused the manifest and unlock code; the task fails at once and says what to check.
+  - For a cluster, the endpoint's IP is always passed to C(unlock-cluster --device-ip-addresses) with
+    O(cluster_ips) (added when left out); an IP listed twice is refused. A node that does not answer is named in a
+    warning while the task waits, and in the failure when it still does not answer at O(timeout). A node that
+    answers again, C(LOCKED), is unlocked with the cluster's credentials.
   - The client is run with a list of arguments, never through a shell, and with a profile, so the unlock code is
     never on any process's command line.
 author:
@@ -78,7 +84,18 @@ devices:
     state:
       description: C(LOCKED), C(UNLOCKING) or C(UNLOCKED).
       type: str
-  sample: [{"id": "JID123e4567-e89b-12d3-a456-426655440000", "ip": "192.0.2.10", "state": "UNLOCKED"}]
+    reachability:
+      description:
+        - C(REACHABLE) or C(UNREACHABLE); for a cluster, as the node the client asked reports each node
+          (C(describe-cluster) lists every node, also one that does not answer).
+      type: str
+    association:
+      description:
+        - A cluster node's C(ClusterAssociation.State) (C(ASSOCIATED), C(ASSOCIATING), C(DISASSOCIATED) or
+          C(DISASSOCIATING)); null for a stand-alone device.
+      type: str
+  sample: [{"id": "JID123e4567-e89b-12d3-a456-426655440000", "ip": "192.0.2.10", "state": "UNLOCKED",
+            "reachability": "REACHABLE", "association": null}]
 elapsed:
   description: Seconds the task spent.
   returned: always
@@ -128,7 +145,7 @@ def run(ctx):
                 changed = True
                 if not ctx.check_mode:
                     if any(device["state"] == "LOCKED" for device in devices):
-                        client.unlock()
+                        client.unlock(devices)
                     if params["wait"]:
                         devices = client.wait_unlocked(params["timeout"], params["poll_interval"], started)
                     else:

@@ -103,7 +103,8 @@ def test_wrong_code_is_explained(site):
     site.devices[0]["unlock_code"] = "zzzzz-zzzzz-zzzzz-zzzzz-zzzzz"
     write_devices(site.sim_state, site.devices)
     output = failed_run(site, job_id)
-    assert "rejected the unlock code" in output
+    # IncorrectDeviceManifestException: the code does not open the manifest for that device (device-facts.md 5)
+    assert "refused the manifest or the unlock code" in output
     assert site.device_states() == {"192.0.2.10": "LOCKED"}
 
 
@@ -114,7 +115,7 @@ def test_missing_client_says_where_to_get_it(site):
 
 def test_unreachable_device(site):
     output = failed_run(site, site.add_device(reachable=False))
-    assert "could not be reached on port 9091" in output and "10 minutes after power-on" in output
+    assert "does not answer on port 9091" in output and "about 10 minutes" in output
 
 
 def test_unlock_timeout(site):
