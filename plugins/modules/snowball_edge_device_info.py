@@ -20,7 +20,7 @@ extends_documentation_fragment:
   - fieldops.snowball.client
 notes:
   - Read-only towards the device; supports check mode.
-  - With O(profile), the client's config file is checked first, as the profile module checks it: one that is a
+  - With O(profile), the client's config file is checked first, as the profile module checks it. One that is a
     symbolic link or in a world-writable directory is refused, and one that other users can read is set to
     mode 0600 (the task then reports C(changed)), since it holds unlock codes.
 seealso:
