@@ -8,6 +8,7 @@ unlock modules and their action plugins; raises SnowballError."""
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import re
@@ -29,7 +30,9 @@ MANAGEMENT_PORT = 9091
 CLIENT_DOWNLOAD = "https://aws.amazon.com/snowball/resources/"
 _HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
 _ENDPOINT = re.compile(r"(?:https://)?(?P<host>%s)(?::%d)?/?\Z" % (_HOST, MANAGEMENT_PORT))
-_DEVICE_IP = re.compile(r"%s\Z" % _HOST)
+# RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, 1-63 each, 253 in all;
+# the last label is not all digits (so a malformed IPv4 address is not taken for a name).
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
 UNLOCKED, UNLOCKING, LOCKED = "UNLOCKED", "UNLOCKING", "LOCKED"
 # The on-device API's enums (aws/eks-anywhere internal/aws-sdk-go-v2/service/snowballdevice/types/enums.go):
 # UnlockStatusState has these three values and no other; NetworkReachabilityState REACHABLE | UNREACHABLE.
@@ -58,20 +61,55 @@ CLIENT_ARGUMENT_RULES = dict(
 )
 
 
+def device_host(value):
+    """The host of a device address (IPv4, [IPv6] or bare IPv6, RFC 1123 host name) in one canonical
+    spelling (IPv6 bracketed and compressed, names in lower case), or None when it is none of them."""
+    if not isinstance(value, str) or not value:
+        return None
+    bracketed = value.startswith("[") and value.endswith("]")
+    try:
+        address = ipaddress.ip_address(value[1:-1] if bracketed else value)
+    except ValueError:
+        address = None
+    if address is not None:
+        if address.version == 6:
+            return "[%s]" % address.compressed
+        return None if bracketed else address.compressed
+    if bracketed or len(value) > 253:
+        return None
+    labels = value.split(".")
+    if not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        return None
+    return value.lower()
+
+
 def normalize_endpoint(value):
     """``https://HOST`` for a device IP, host name or ``https://`` URL on the management port."""
     match = _ENDPOINT.match(value.strip()) if isinstance(value, str) else None
-    if not match:
+    host = device_host(match.group("host")) if match else None
+    if host is None and isinstance(value, str) and value.strip().count(":") > 1:
+        host = device_host(value.strip())  # a bare IPv6 address: its colons are not a port
+        host = host if host and host.startswith("[") else None
+    if host is None:
         raise SnowballError("endpoint %r is not a device address: give the IP the device shows on its display, "
                             "for example 192.0.2.10 or https://192.0.2.10 (no user name, password, path or "
                             "port other than %d)." % (value, MANAGEMENT_PORT))
-    return "https://" + match.group("host")
+    return "https://" + host
 
 
 def check_device_ips(values):
+    """``values`` as given, once each is a device address and none is listed twice (the client would
+    address that device twice)."""
+    seen = {}
     for value in values or []:
-        if not _DEVICE_IP.match(value):
-            raise SnowballError("cluster_ips entry %r is not a device IP address." % value)
+        host = device_host(value)
+        if host is None:
+            raise SnowballError("cluster_ips entry %r is not a device IP address (IPv4, IPv6 or a host name): give "
+                                "the IPs the devices show on their displays." % (value,))
+        if host in seen:
+            raise SnowballError("cluster_ips lists the device %s twice (%r and %r): list each device once."
+                                % (host, seen[host], value))
+        seen[host] = value
     return values
 
 
@@ -225,20 +263,13 @@ class EdgeClient:
 
 
 def unlock_ips(endpoint, cluster_ips):
-    """What unlock-cluster and describe-cluster get as --device-ip-addresses: every node once, the endpoint's IP
-    included (developer guide using-client-commands.md: "the endpoint for one of your nodes, and all the IP
-    addresses for the other devices"; its example lists the endpoint's own IP first)."""
+    """What unlock-cluster and describe-cluster get as --device-ip-addresses: every node once (check_device_ips
+    refused duplicates), the endpoint's IP included (developer guide using-client-commands.md: "the endpoint
+    for one of your nodes, and all the IP addresses for the other devices"; its example lists the endpoint's
+    own IP first)."""
     host = endpoint[len("https://"):]
-    seen, duplicates = set(), []
-    for ip in cluster_ips:
-        if ip.strip("[]") in seen and ip not in duplicates:
-            duplicates.append(ip)
-        seen.add(ip.strip("[]"))
-    if duplicates:
-        raise SnowballError("cluster_ips lists %s more than once: list each node of the cluster once (the endpoint's "
-                            "IP may be left out; it is added). Nothing was sent to the devices." % ", ".join(duplicates))
     ips = list(cluster_ips)
-    if host.strip("[]") not in seen:
+    if device_host(host) not in {device_host(ip) for ip in ips}:
         ips.insert(0, host)
     return ips
 

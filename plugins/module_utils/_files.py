@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import tempfile
 
@@ -44,6 +45,15 @@ def check_private_destination(path, missing_parent_ok=False):
         raise SnowballError("%s exists and is not a regular file." % path)
 
 
+def os_error_text(error):
+    """An OSError as a user reads it: its reason, and the path it concerns when that is not the one the
+    message names already (a directory that could not be created, a temporary file)."""
+    text = error.strerror or str(error)
+    if error.filename:
+        text += " (%s)" % error.filename
+    return text
+
+
 def read_bytes(path):
     """The file's content, or None when there is no file."""
     try:
@@ -67,7 +77,7 @@ def replace_private_file(path, data, mode=0o600, create_parent=False):
     directory = os.path.dirname(os.path.abspath(path))
     if create_parent:
         os.makedirs(directory, mode=0o700, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    descriptor, temporary = tempfile.mkstemp(prefix=temporary_prefix(path), dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -80,6 +90,38 @@ def replace_private_file(path, data, mode=0o600, create_parent=False):
             os.unlink(temporary)
         raise
     _fsync_directory(directory)
+
+
+def temporary_prefix(path):
+    """The name prefix of replace_private_file's temporary files for ``path``."""
+    return ".%s." % os.path.basename(path)
+
+
+# mkstemp's names: the prefix, then 8 characters of its alphabet.
+_MKSTEMP_TAIL = re.compile(r"[a-z0-9_]{8}\Z")
+
+
+def remove_stale_temporaries(path):
+    """Remove temporary files replace_private_file left beside ``path`` when it was killed (SIGKILL, power cut)
+    before it could clean up: each holds a full copy of the secret file. Only for callers that hold a lock
+    every writer of ``path`` takes, so no such file is still being written. True when any was removed."""
+    directory = os.path.dirname(os.path.abspath(path))
+    prefix = temporary_prefix(path)
+    removed = False
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return False
+    for name in names:
+        if not (name.startswith(prefix) and _MKSTEMP_TAIL.match(name[len(prefix):])):
+            continue
+        candidate = os.path.join(directory, name)
+        # Only our own regular files: never follow a link, never touch another user's file.
+        status = os.lstat(candidate)
+        if stat.S_ISREG(status.st_mode) and status.st_uid == os.geteuid():
+            os.unlink(candidate)
+            removed = True
+    return removed
 
 
 def ensure_mode(path, mode):
@@ -121,7 +163,7 @@ def store_private_file(path, data, what, check_mode=False, create_parent=False, 
                 if not check_mode:
                     os.chmod(path, wanted)
     except OSError as error:
-        raise SnowballError("Could not write %s to %s: %s" % (what, path, error.strerror or error)) from None
+        raise SnowballError("Could not write %s to %s: %s" % (what, path, os_error_text(error)), path=path) from None
     return changed
 
 

@@ -14,9 +14,14 @@ from __future__ import annotations
 import datetime
 import re
 import ssl
+import time
+import urllib.error
+import urllib.parse
 
 try:
     import botocore
+    import botocore.exceptions
+    import botocore.parsers
 except ImportError:
     pass  # the shells report a missing botocore before anything here runs
 
@@ -30,7 +35,16 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._files import st
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
 
 CREDENTIALS_LIFETIME_DAYS = 360
+# Seconds one read of the download may wait, and the whole download may take: a server that trickles
+# bytes must not hold the task for ever. (Module constants, so tests can shorten them.)
 MANIFEST_DOWNLOAD_TIMEOUT = 60
+MANIFEST_DOWNLOAD_DEADLINE = 300
+MANIFEST_MAX_REDIRECTS = 5
+# The manifest is an encrypted binary file (AWS: "encrypted so that only the job's unlock code can decrypt
+# it"); its format is undocumented, so only what cannot be one is refused: markup or text (a captive
+# portal's or proxy's page answered with 200), or a body too small to hold anything encrypted.
+MANIFEST_MIN_BYTES = 128
+_NOT_MANIFEST_TYPES = ("text/", "html", "xml", "json")
 RELEASED_STATE = "WithCustomer"
 
 # The JobState enum of botocore's snowball model (a unit test keeps these equal).
@@ -141,7 +155,11 @@ class SnowballJobs:
         self.jobs = {}  # the metadata of the jobs verified, to explain AWS's refusals
 
     def describe(self, job_id):
-        return self._call("DescribeJob", job_id, JobId=job_id)["JobMetadata"]
+        metadata = self._call("DescribeJob", job_id, JobId=job_id).get("JobMetadata")
+        if not (isinstance(metadata, dict) and isinstance(metadata.get("JobState"), str)
+                and isinstance(metadata.get("JobId"), str)):
+            raise _unusable("DescribeJob", job_id, "JobMetadata")
+        return metadata
 
     def verified(self, job_id):
         """The job's metadata; SnowballError when AWS will not release its credentials."""
@@ -169,6 +187,10 @@ class SnowballJobs:
         Returns dest, changed, and the file's checksum and size (not in check mode before a first download)."""
         check_mode = self.ctx.check_mode
         current = read_bytes(dest)
+        if current is not None and manifest_problem(current) and not force:
+            # An earlier version saved a captive portal's page here: every run would reuse it.
+            self.ctx.warn("%s is not a manifest (%s): downloading it again." % (dest, manifest_problem(current)))
+            force = True
         if current is None or force:
             if check_mode and current is None:
                 return dict(changed=True, dest=dest)
@@ -186,17 +208,24 @@ class SnowballJobs:
             key, _sep, value = part.partition("=")
             if value and key.lower() in ("x-amz-signature", "signature"):
                 self.ctx.add_secret(value)
-        params = self.ctx.params
         # The presigned URL is AWS (S3) too: trust what the API calls trust.
+        params = self.ctx.params
+        deadline = time.monotonic() + MANIFEST_DOWNLOAD_DEADLINE
         try:
-            response = open_url(uri, method="GET", timeout=MANIFEST_DOWNLOAD_TIMEOUT, http_agent="fieldops.snowball",
-                                validate_certs=params["validate_certs"], ca_path=params["aws_ca_bundle"])
+            response = self._open_manifest(uri, job_id, deadline)
             expected = response.headers.get("Content-Length")
-            data = response.read()
+            content_type = response.headers.get("Content-Type") or ""
+            data = _read_until(response, deadline)
+        except SnowballError:
+            raise
         except Exception as error:  # pylint: disable=broad-exception-caught
             if isinstance(getattr(error, "reason", error), ssl.SSLCertVerificationError):
                 raise SnowballError("Downloading the manifest of job %s failed: its TLS certificate could not be "
                                     "verified; nothing was written. %s" % (job_id, _UNTRUSTED), job_id=job_id) from None
+            if isinstance(error, _DeadlinePassed) or time.monotonic() >= deadline:  # a read timed out at it
+                raise SnowballError("Downloading the manifest of job %s took longer than %d seconds, so it was stopped; "
+                                    "nothing was written. Check the network (a slow link or a proxy), then run the task "
+                                    "again." % (job_id, MANIFEST_DOWNLOAD_DEADLINE), job_id=job_id) from None
             code = getattr(error, "code", None)
             reason = "HTTP %s" % code if code else type(error).__name__
             raise SnowballError("Downloading the manifest of job %s failed (%s); nothing was written. The presigned "
@@ -205,7 +234,45 @@ class SnowballJobs:
         if expected is not None and len(data) != int(expected):
             raise SnowballError("The manifest of job %s arrived truncated (%d of %s bytes); nothing was written. "
                                 "Run the task again." % (job_id, len(data), expected), job_id=job_id)
+        problem = manifest_problem(data, content_type)
+        if problem:
+            raise SnowballError("The download of the manifest of job %s is not a manifest (%s): a captive portal, "
+                                "proxy or hotel network may have answered instead of AWS. Nothing was written. Sign "
+                                "in to the network (open any web page in a browser), then run the task again."
+                                % (job_id, problem), job_id=job_id)
         return data
+
+    def _open_manifest(self, uri, job_id, deadline):
+        """The response to GET ``uri``, following redirects only on the same host, https only (or the
+        scheme of endpoint_url, for a test or private endpoint). The URL is never named: it is a credential."""
+        params = self.ctx.params
+        schemes = {"https"}
+        if urllib.parse.urlsplit(params.get("endpoint_url") or "").scheme == "http":
+            schemes.add("http")
+        origin = None
+        for _hop in range(MANIFEST_MAX_REDIRECTS + 1):
+            parts = urllib.parse.urlsplit(uri)
+            if parts.scheme.lower() not in schemes:
+                raise SnowballError("AWS gave a manifest location that is not an https URL (%s:); refusing to fetch "
+                                    "it. Nothing was written: run the task again, and if it persists, check "
+                                    "endpoint_url." % parts.scheme.lower(), job_id=job_id)
+            if origin is not None and (parts.scheme.lower(), parts.netloc.lower()) != origin:
+                raise SnowballError("The manifest download of job %s was redirected to another host (%s); refusing to "
+                                    "follow it. Nothing was written. A proxy or captive portal may be intercepting "
+                                    "the network: sign in to it or use another network, then run the task again."
+                                    % (job_id, parts.hostname), job_id=job_id)
+            origin = (parts.scheme.lower(), parts.netloc.lower())
+            try:
+                return open_url(uri, method="GET", timeout=_remaining(deadline), http_agent="fieldops.snowball",
+                                validate_certs=params["validate_certs"], ca_path=params["aws_ca_bundle"],
+                                follow_redirects="none")
+            except urllib.error.HTTPError as error:
+                location = error.headers.get("Location") if error.headers else None
+                if not 300 <= error.code < 400 or not location:
+                    raise
+                uri = urllib.parse.urljoin(uri, location)
+        raise SnowballError("The manifest download of job %s was redirected more than %d times; nothing was written. "
+                            "Run the task again." % (job_id, MANIFEST_MAX_REDIRECTS), job_id=job_id)
 
     def list_jobs(self):
         return self._paginate("ListJobs", None)
@@ -225,16 +292,65 @@ class SnowballJobs:
     def _field(self, operation, job_id, name):
         value = self._call(operation, job_id, JobId=job_id).get(name)
         if not isinstance(value, str) or not value:
-            raise SnowballError("AWS answered %s for job %s without a usable %s. Run again; if it persists, contact "
-                                "AWS Support." % (operation, job_id, name), job_id=job_id)
+            raise _unusable(operation, job_id, name)
         return value
 
     def _call(self, operation, resource, **params):
         method = getattr(self.client, camel_to_snake(operation))
         try:
             return method(aws_retry=True, **params)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError,
+                botocore.parsers.ResponseParserError) as error:
             raise aws_error(error, operation, resource, self.ctx.region, job=self.jobs.get(resource)) from None
+        except (AttributeError, TypeError, ValueError) as error:
+            # botocore's parser fails this way on an answer that is JSON but not of the model's shapes
+            # (e.g. a string where an object belongs): the same case as an unreadable answer.
+            raise aws_error(botocore.parsers.ResponseParserError(str(error)), operation, resource,
+                            self.ctx.region) from None
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
+def _remaining(deadline):
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _DeadlinePassed()
+    return min(left, MANIFEST_DOWNLOAD_TIMEOUT)
+
+
+def _read_until(response, deadline):
+    """The whole body, or _DeadlinePassed: each read waits at most the time left (a per-read timeout alone
+    lets a server that sends one byte at a time hold the task for ever)."""
+    chunks = []
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    while True:
+        if sock is not None:
+            sock.settimeout(_remaining(deadline))
+        chunk = response.read1(65536) if hasattr(response, "read1") else response.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        _remaining(deadline)
+
+
+def manifest_problem(data, content_type=""):
+    """Why ``data`` (served as ``content_type``) cannot be a manifest, or None."""
+    kind = content_type.split(";")[0].strip().lower()
+    if any(marker in kind for marker in _NOT_MANIFEST_TYPES):
+        return "served as %s" % kind
+    if data.lstrip()[:1] == b"<":
+        return "it is an HTML or XML page"
+    if len(data) < MANIFEST_MIN_BYTES:
+        return "only %d bytes" % len(data)
+    return None
+
+
+def _unusable(operation, job_id, name):
+    return SnowballError("AWS answered %s for job %s without a usable %s (the response was incomplete or not in "
+                         "the expected form). Run again; if it persists, check endpoint_url and any proxy, or contact "
+                         "AWS Support." % (operation, job_id, name), job_id=job_id)
 
 
 def aws_error(error, operation, resource, region, job=None):
@@ -274,6 +390,13 @@ def aws_error(error, operation, resource, region, job=None):
     if isinstance(error, botocore.exceptions.SSLError):
         return SnowballError("Could not verify the TLS certificate of the Snowball API for %s (%s). %s"
                              % (operation, error, _UNTRUSTED))
+    if isinstance(error, botocore.parsers.ResponseParserError):
+        return SnowballError("The answer of the Snowball API to %s for %s could not be read (truncated, or not the "
+                             "API's format): run again; if it persists, check endpoint_url and any proxy between this "
+                             "machine and AWS." % (operation, resource))
+    if isinstance(error, (botocore.exceptions.ResponseStreamingError, botocore.exceptions.IncompleteReadError)):
+        return SnowballError("The answer of the Snowball API to %s for %s was cut off: run again; if it persists, "
+                             "check the network and any proxy." % (operation, resource))
     if isinstance(error, (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
                           botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectionClosedError)):
         return SnowballError("Could not reach the Snowball API for %s (%s): check the network, any proxy, and "

@@ -25,6 +25,8 @@ import tempfile
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import ensure_mode
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import os_error_text
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import remove_stale_temporaries
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
 
@@ -155,6 +157,27 @@ def client_profile(name, job_id, unlock_code, manifest_path, endpoint, cluster_i
     }
 
 
+def manifest_failure(error, params):
+    """``error`` (a failed client run), naming the manifest file when the client or device refused the manifest
+    (not the code), so that the user knows which file to replace; with the facts manifest_rejected and
+    manifest_path, on which the role downloads it afresh."""
+    text = error.msg.lower()
+    if "manifest" not in text or "unlock code" in text:
+        return error
+    if params.get("manifest_path"):
+        path = os.path.abspath(os.path.expanduser(params["manifest_path"]))
+    else:
+        try:
+            path = (ProfileStore(params["config_path"]).get(params["profile"]) or {}).get("manifestPath")
+        except SnowballError:
+            path = None
+    if path:
+        error.msg += (" The manifest used is %s: remove it (or run fieldops.snowball.snowball_manifest with "
+                      "force: true; the role downloads it again by itself when online) and run again." % path)
+    error.facts.update(manifest_rejected=True, manifest_path=path)
+    return error
+
+
 class ProfileStore:
     """One client config file. ``check_mode``: report what would change, write nothing."""
 
@@ -181,7 +204,7 @@ class ProfileStore:
             raise SnowballError("%s is not valid JSON (%s); it was left untouched. Fix or move it, then run again."
                                 % (self.path, error.__class__.__name__), path=self.path) from None
         except OSError as error:
-            raise SnowballError("Could not read %s: %s" % (self.path, error.strerror), path=self.path) from None
+            raise SnowballError("Could not read %s: %s" % (self.path, os_error_text(error)), path=self.path) from None
         if not isinstance(config, dict) or not isinstance(config.get("profiles", {}), dict):
             raise SnowballError("%s is not a Snowball Edge client config (no profiles object); it was left untouched."
                                 % self.path, path=self.path)
@@ -190,6 +213,22 @@ class ProfileStore:
 
     def names(self):
         return set(self.load()["profiles"])
+
+    def keep_private(self):
+        """Refuse a config file that others could read or redirect (a symbolic link, a world-writable
+        directory), and set an existing one that others can read to 0600. Every module that uses the file
+        calls this before anything else (the role's probe, before any AWS call), so a re-run that writes
+        nothing still closes the file. True when the mode changed (or would, in check mode)."""
+        check_private_destination(self.path, missing_parent_ok=True)
+        try:
+            if not os.path.exists(self.path) or not os.stat(self.path).st_mode & 0o077:
+                return False
+            if not self.check_mode:
+                ensure_mode(self.path, 0o600)
+        except OSError as error:
+            raise SnowballError("Could not make %s private (mode 0600): %s" % (self.path, os_error_text(error)),
+                                path=self.path) from None
+        return True
 
     def get(self, name):
         return self.load()["profiles"].get(name)
@@ -204,7 +243,7 @@ class ProfileStore:
         try:
             return self._put(name, profile)
         except OSError as error:
-            raise SnowballError("Could not update %s: %s" % (self.path, error.strerror or error),
+            raise SnowballError("Could not update %s: %s" % (self.path, os_error_text(error)),
                                 path=self.path) from None
 
     def _put(self, name, profile):
@@ -223,6 +262,9 @@ class ProfileStore:
             else:
                 config["profiles"][name] = profile
             changed = before != profile
+            if not self.check_mode:
+                # Under the lock no write of ours is under way: a temporary file is a killed write's leftover.
+                changed |= remove_stale_temporaries(self.path)
             if changed and not self.check_mode:
                 replace_private_file(self.path, (json.dumps(config, indent=2) + "\n").encode(), mode=0o600)
             if os.path.exists(self.path):

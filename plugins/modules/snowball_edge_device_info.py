@@ -20,7 +20,10 @@ extends_documentation_fragment:
   - fieldops.snowball.in_process
   - fieldops.snowball.client
 notes:
-  - Read-only; supports check mode.
+  - Read-only towards the device; supports check mode.
+  - With O(profile), the client's config file is checked first, as the profile module checks it. One that is a
+    symbolic link or in a world-writable directory is refused, and one that other users can read is set to
+    mode 0600 (the task then reports C(changed)), since it holds unlock codes.
 seealso:
   - module: fieldops.snowball.snowball_edge_unlock
 """
@@ -85,6 +88,9 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLI
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeClient
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import device_result
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import check_profile_name
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import manifest_failure
 
 ARGUMENT_SPEC = CLIENT_ARGUMENT_SPEC
 ARGUMENT_RULES = CLIENT_ARGUMENT_RULES
@@ -93,13 +99,28 @@ ARGUMENT_RULES = CLIENT_ARGUMENT_RULES
 def run(ctx):
     """Ask the device (or cluster) for its unlock state. Read-only."""
     params = ctx.params
-    # A profile the config file does not hold cannot be asked with: say so without a client run (a JVM start).
-    if params["profile"] and params["profile"] not in ProfileStore(params["config_path"]).names():
-        return dict(changed=False, profile_found=False, device_state=None, devices=[])
+    changed = False
+    if params["profile"]:
+        check_profile_name(params["profile"])
+        store = ProfileStore(params["config_path"], check_mode=ctx.check_mode)
+        # The store owns the config file: it is checked before anything is called (a symbolic link is
+        # refused here, not after the AWS calls of a play that would write it), and kept private on a
+        # re-run that writes nothing (an unlocked device).
+        if store.keep_private():
+            changed = True
+            ctx.warn("%s was readable by other users; its mode is now 0600 (it holds unlock codes)." % store.path)
+        # A profile the config file does not hold cannot be asked with: say so without a client run (a JVM start).
+        if params["profile"] not in store.names():
+            return dict(changed=changed, profile_found=False, device_state=None, devices=[])
     client = EdgeClient(ctx)
-    with client.session():
-        devices = client.describe()
-    return dict(changed=False, profile_found=True, **device_result(devices))
+    try:
+        with client.session():
+            devices = client.describe()
+    except SnowballError as error:
+        error.facts.setdefault("changed", changed)
+        error.facts.setdefault("profile_found", True)
+        raise manifest_failure(error, params) from None
+    return dict(changed=changed, profile_found=True, **device_result(devices))
 
 
 def main():

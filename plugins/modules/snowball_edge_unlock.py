@@ -116,6 +116,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._edge import dev
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import overall_state
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import manifest_failure
 
 ARGUMENT_SPEC = dict(
     CLIENT_ARGUMENT_SPEC,
@@ -152,7 +153,7 @@ def run(ctx):
                         devices = client.describe()
     except SnowballError as error:
         error.facts.update(changed=changed, elapsed=round(time.monotonic() - started, 1))
-        raise
+        raise manifest_failure(error, params) from None
     return dict(changed=changed, elapsed=round(time.monotonic() - started, 1), **device_result(devices))
 
 

@@ -206,7 +206,7 @@ def test_duplicate_cluster_ips_are_refused_before_the_client_runs(site):
     cluster = site.add_cluster(IPS)
     tasks = profile_task(site, cluster.job_ids[0], IPS[0]) + unlock_task([IPS[0], IPS[1], IPS[1], IPS[2]])
     result = task(run(site, tasks), "Unlock")
-    assert result["failed"] and "lists %s more than once" % IPS[1] in result["msg"]
+    assert result["failed"] and "lists the device %s twice" % IPS[1] in result["msg"]
     assert [call for call in site.client_invocations() if call["command"] != "configure"] == []
     assert set(site.device_states().values()) == {"LOCKED"}
 

@@ -156,6 +156,14 @@ class Faults:
         self.delay_seconds = 0.0
         self.throttle_ratio = 0.0
         self.truncate_manifest_next = 0
+        # Bodies (bytes) answered with 200 instead of the next API answers: a truncated or malformed response.
+        self.malformed_next = []
+        # What the next manifest downloads get instead of the manifest: "captive_portal" (a 200 HTML page),
+        # "redirect_elsewhere" (a redirect to the same server under another host name), "trickle" (the
+        # manifest one byte every trickle_seconds).
+        self.manifest_fault_next = []
+        self.trickle_seconds = 0.5
+        self.manifest_uri = None  # a ManifestURI GetJobManifest answers instead of its own (e.g. file://)
         self.operations = None  # None: every operation; else a set of names
         self.random = random.Random(20161130)
 
@@ -373,9 +381,13 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
             elif faults.server_error_next:
                 faults.server_error_next -= 1
                 action = "5xx"
+            elif faults.malformed_next:
+                action = faults.malformed_next.pop(0)
             else:
                 return False
-        if action == "drop":
+        if isinstance(action, bytes):
+            self._send(200, action, {"Content-Type": JSON_CONTENT_TYPE, "x-amzn-RequestId": str(uuid.uuid4())})
+        elif action == "drop":
             self._drop_connection()
         elif action == "throttle":
             self._send_error(ApiError("ThrottlingException", "Rate exceeded"))
@@ -425,7 +437,7 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
                "&X-Amz-Expires=%d&X-Amz-Credential=%s%%2F%s%%2F%s%%2Fs3%%2Faws4_request&X-Amz-Signature=%s"
                % (self.server.endpoint_url, job_id, amz_date, self.world.manifest_url_lifetime, ACCESS_KEY,
                   amz_date[:8], REGION, token))
-        return {"ManifestURI": uri}
+        return {"ManifestURI": self.world.faults.manifest_uri or uri}
 
     def _page(self, entries, params):
         start = int(params.get("NextToken") or 0) if str(params.get("NextToken", "0")).isdigit() else None
@@ -482,6 +494,9 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         with self.world.lock:
             truncate = faults.truncate_manifest_next > 0
             faults.truncate_manifest_next = max(0, faults.truncate_manifest_next - 1)
+            fault = faults.manifest_fault_next.pop(0) if faults.manifest_fault_next else None
+        if fault and self._manifest_fault(fault, manifest):
+            return
         self.send_response(200)
         self.send_header("Content-Type", "binary/octet-stream")
         self.send_header("Content-Length", str(len(manifest)))
@@ -489,6 +504,34 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         self.wfile.write(manifest[: len(manifest) // 2] if truncate else manifest)
         if truncate:
             self._drop_connection()
+
+
+    def _manifest_fault(self, fault, manifest):
+        """Answer a manifest download as Faults.manifest_fault_next says; False: answer normally."""
+        if fault == "captive_portal":
+            self._send(200, b"<!DOCTYPE html><html><head><title>Guest Wi-Fi</title></head><body><form action="
+                       b"'/login'>Accept the terms to continue</form></body></html>\n" + b" " * 512,
+                       {"Content-Type": "text/html; charset=utf-8"})
+        elif fault == "redirect_elsewhere":
+            host, port = self.server.server_address[:2]
+            other = "localhost" if host == "127.0.0.1" else "127.0.0.1"
+            self._send(302, b"", {"Location": "%s://%s:%d%s" % (self.server.scheme, other, port, self.path)})
+        elif fault == "trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "binary/octet-stream")
+            self.send_header("Content-Length", str(len(manifest)))
+            self.end_headers()
+            try:
+                for index in range(len(manifest)):
+                    self.wfile.write(manifest[index:index + 1])
+                    self.wfile.flush()
+                    time.sleep(self.world.faults.trickle_seconds)  # the fault itself: a slow server, not a wait
+            except OSError:
+                pass  # the client gave up
+            self.close_connection = True
+        else:
+            return False
+        return True
 
 
 class SnowballApiServer(ThreadingHTTPServer):

@@ -95,8 +95,9 @@ def test_endpoint_is_added_to_cluster_ips_once_and_duplicates_are_refused():
     """DG using-client-commands.md: the endpoint of one node, and all the IP addresses of the others."""
     assert _edge.unlock_ips("https://192.0.2.1", ["192.0.2.2", "192.0.2.3"]) == ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
     assert _edge.unlock_ips("https://192.0.2.1", ["192.0.2.2", "192.0.2.1"]) == ["192.0.2.2", "192.0.2.1"]
-    with pytest.raises(SnowballError, match="lists 192.0.2.2 more than once"):
-        _edge.unlock_ips("https://192.0.2.1", ["192.0.2.2", "192.0.2.2"])
+    assert _edge.unlock_ips("https://[2001:db8::1]", ["2001:db8:0::1"]) == ["2001:db8:0::1"]
+    with pytest.raises(SnowballError, match="lists the device 192.0.2.2 twice"):
+        _edge.check_device_ips(["192.0.2.2", "192.0.2.2"])
 
 
 # --- the client's home: Java's user.home (JDK java_props_md.c; JDK-8280357), not $HOME
