@@ -16,13 +16,16 @@ to the controller.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
 import re
 import shutil
+import signal
 import stat
 import subprocess
+import threading
 
 try:
     import botocore  # noqa: F401, pylint: disable=unused-import
@@ -120,6 +123,37 @@ def add_path_info(result):
     return result
 
 
+@contextlib.contextmanager
+def _cleanups_run_on_interrupt():
+    """On Ctrl-C or SIGTERM, ansible-playbook signals each worker, whose handler signals the worker's process
+    group and exits at once: no ``finally`` runs, and a transient profile (in-process) would stay on disk
+    with the code. For the time the task runs, a signal raises instead, so every cleanup runs (a running
+    client is killed by subprocess); then ansible-core's own handler takes over as before."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+
+    def interrupt(signum, _frame):
+        if not received:
+            received.append(signum)
+            raise KeyboardInterrupt("signal %d" % signum)
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+                if signal.getsignal(signum) != signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            handler = previous[received[0]]
+            if callable(handler):
+                handler(received[0], None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), received[0])
+
+
 def _masked_text(text, secrets):
     for secret in secrets:
         text = text.replace(secret, MASK)
@@ -176,7 +210,8 @@ class SnowballAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         try:
-            result.update(self.execute(task_vars))
+            with _cleanups_run_on_interrupt():
+                result.update(self.execute(task_vars))
         except AnsibleAction as error:
             result.update(error.result)
         if self._task.loop is not None or self._task.loop_with:
