@@ -74,7 +74,7 @@ def test_interrupt_while_waiting_leaves_the_code_only_in_the_client_config(site,
             os.killpg(process.pid, signal.SIGINT)
         else:
             process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=DEADLINE)
+        output = process.communicate(timeout=DEADLINE)[0]
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
