@@ -20,6 +20,7 @@ from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.parsing.vault import VaultLib
+from ansible.parsing.vault import is_encrypted
 from ansible.parsing.vault import match_encrypt_secret
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
@@ -43,6 +44,7 @@ class ActionModule(SnowballAction):
         try:
             vault = self._vault()
             check_private_destination(dest, missing_parent_ok=True)
+            _readable_or_absent(vault, dest)  # before any AWS call: a refusal costs nothing
         except SnowballError as error:
             return dict(failed=True, msg=error.msg)
         result = super().execute(task_vars, overrides=dict(vault=None, dest=None))
@@ -66,16 +68,28 @@ class ActionModule(SnowballAction):
 
     def _write_vaulted(self, vault, path, code):
         """Encrypt ``code`` into ``path``; False when the file already holds it."""
-        current = read_bytes(path)
-        if current is not None:
-            try:
-                if vault.decrypt(current) == to_bytes(code):
-                    return False
-            except AnsibleError:
-                pass  # another secret, or not a vault file: replace it
+        current = _readable_or_absent(vault, path)
+        if current is not None and current == to_bytes(code):
+            return False
         if self._play_context.check_mode:
             return True
         vault_id, secret = match_encrypt_secret(vault.secrets, encrypt_vault_id=C.DEFAULT_VAULT_ENCRYPT_IDENTITY)
         replace_private_file(path, vault.encrypt(code, secret=secret, vault_id=vault_id), mode=0o600,
                              create_parent=True)
         return True
+
+
+def _readable_or_absent(vault, path):
+    """The plaintext of the vault file at ``path``, or None when there is none (or it is not a vault file,
+    which is replaced). A vault file this play's secret cannot open is refused: it was written with another
+    secret, and the on-site unlock, offline, will use that one; replacing it would lock the engineer out."""
+    current = read_bytes(path)
+    if current is None or not is_encrypted(current):
+        return None
+    try:
+        return vault.decrypt(current)
+    except AnsibleError:
+        raise SnowballError("%s is encrypted with another vault secret than this play's, and the on-site unlock "
+                            "will need that secret: it was left untouched and nothing was written. Run again with "
+                            "the vault secret it was written with, or, to encrypt it with this one, remove the file "
+                            "first." % path, dest=path) from None

@@ -279,13 +279,36 @@ class ProfileStore:
 def transient_home(profile):
     """A private client home holding only ``profile``, for one task; removed afterwards, also on an
     interrupt. The user's own config file is never touched for a transient profile."""
-    home = tempfile.mkdtemp(prefix=TRANSIENT_PREFIX)
+    _remove_stale_homes()
+    home = tempfile.mkdtemp(prefix="%s%d-" % (TRANSIENT_PREFIX, os.getpid()))
     try:
         store = ProfileStore(os.path.join(home, CONFIG_SUFFIX))
         store.put(profile["name"], profile)
         yield home
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _remove_stale_homes():
+    """Remove this user's transient homes whose process is gone: a SIGKILL (or a power cut) runs no cleanup,
+    and each holds a code. A home names its process; a live one (a parallel fork's) is left alone."""
+    directory = tempfile.gettempdir()
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(TRANSIENT_PREFIX):].partition("-")[0]
+        if not (entry.name.startswith(TRANSIENT_PREFIX) and pid.isdigit()):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid() or not entry.is_dir(follow_symlinks=False):
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError:
+            continue  # gone meanwhile, or a live process of another user
 
 
 @contextlib.contextmanager

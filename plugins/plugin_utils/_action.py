@@ -16,12 +16,16 @@ to the controller.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
+import re
 import shutil
+import signal
 import stat
 import subprocess
+import threading
 
 try:
     import botocore  # noqa: F401, pylint: disable=unused-import
@@ -44,6 +48,10 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._errors import S
 IN_PROCESS_VARIABLE = "fieldops_snowball_in_process"
 # Result keys that carry a secret: such a result is censored in every output, whatever the task says.
 SECRET_KEYS = ("unlock_code",)
+# What ansible-core puts in place of a no_log value.
+MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+# A value of the unlock code's documented form (_ids.UNLOCK_CODE_PATTERN) inside any text, not part of a longer run.
+_CODE_IN_TEXT = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9]{5}(?:-[A-Za-z0-9]{5}){4}(?![A-Za-z0-9-])")
 display = Display()
 
 
@@ -115,6 +123,76 @@ def add_path_info(result):
     return result
 
 
+@contextlib.contextmanager
+def _cleanups_run_on_interrupt():
+    """On Ctrl-C or SIGTERM, ansible-playbook signals each worker, whose handler signals the worker's process
+    group and exits at once: no ``finally`` runs, and a transient profile (in-process) would stay on disk
+    with the code. For the time the task runs, a signal raises instead, so every cleanup runs (a running
+    client is killed by subprocess); then ansible-core's own handler takes over as before."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+
+    def interrupt(signum, _frame):
+        if not received:
+            received.append(signum)
+            raise KeyboardInterrupt("signal %d" % signum)
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+                if signal.getsignal(signum) != signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            handler = previous[received[0]]
+            if callable(handler):
+                handler(received[0], None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), received[0])
+
+
+def _masked_text(text, secrets):
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return _CODE_IN_TEXT.sub(MASK, text)
+
+
+def _masked_copy(value, secrets):
+    if isinstance(value, str):
+        return _masked_text(value, secrets)
+    if isinstance(value, dict):
+        return {_masked_copy(key, secrets): _masked_copy(entry, secrets) for key, entry in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked_copy(entry, secrets) for entry in value]
+    return value
+
+
+def _mask_in_place(value, secrets):
+    """Mask the secrets in a (mutable) value in place; False when a secret is left that cannot be masked
+    that way (a string or a tuple holding one)."""
+    if isinstance(value, str):
+        return _masked_text(value, secrets) == value
+    if isinstance(value, tuple):
+        return _masked_copy(value, secrets) == list(value)
+    if isinstance(value, dict):
+        for key in list(value):
+            entry = value.pop(key)
+            value[_masked_copy(key, secrets)] = _masked_copy(entry, secrets) if isinstance(entry, (str, tuple)) else entry
+            _mask_in_place(entry, secrets)
+        return True
+    if isinstance(value, list):
+        for index, entry in enumerate(value):
+            if isinstance(entry, (str, tuple)):
+                value[index] = _masked_copy(entry, secrets)
+            else:
+                _mask_in_place(entry, secrets)
+        return True
+    return True
+
+
 def _name(lookup, number):
     try:
         return lookup(number)[0]
@@ -132,10 +210,35 @@ class SnowballAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         try:
-            result.update(self.execute(task_vars))
+            with _cleanups_run_on_interrupt():
+                result.update(self.execute(task_vars))
         except AnsibleAction as error:
             result.update(error.result)
+        if self._task.loop is not None or self._task.loop_with:
+            self._mask_loop_item(task_vars or {}, result)
         return result
+
+    def _mask_loop_item(self, task_vars, result):
+        """Mask the unlock code in the loop item, so that a loop over registered results stays quiet.
+
+        After this plugin returns, ansible-core's task executor attaches the loop item to the result (``item``,
+        shown from -v on and by every callback) and builds the ``(item=...)`` label from it, or from
+        ``loop_control.label`` templated with it. The item is usually the registered result of
+        snowball_unlock_code, code included. The item is the worker's own object (the worker runs this one
+        task and exits), so it is masked in place, after use, as a module masks its no_log values: the label,
+        ``item`` and a failure's message stay readable. An item that cannot be changed (the bare code as a
+        string) censors the whole result instead. ``loop_control.extended`` also shows the other items: they
+        are replaced by masked copies."""
+        secrets = {value for key, option in self.argument_spec().items()
+                   if option.get("no_log") and isinstance(value := self._task.args.get(key), str) and value}
+        secrets |= {result[key] for key in SECRET_KEYS if isinstance(result.get(key), str)}
+        if not _mask_in_place(task_vars.get(task_vars.get("ansible_loop_var") or "item"), secrets):
+            result["_ansible_no_log"] = True
+        extended = task_vars.get("ansible_loop")
+        if isinstance(extended, dict):
+            for key in ("allitems", "previtem", "nextitem"):
+                if key in extended:
+                    extended[key] = _masked_copy(extended[key], secrets)
 
     @property
     def module_name(self):

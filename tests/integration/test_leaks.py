@@ -21,8 +21,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
+import sys
+import textwrap
 import threading
 import time
 
@@ -30,6 +33,7 @@ import pytest
 
 from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, Site, device_vars, module_play
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import TRANSIENT_PREFIX
 
 REPORT_DIR = os.path.join("tests", "output", "leaks")
 VAULT_PASSWORD = "leak-suite vault password"
@@ -40,6 +44,9 @@ VARIANTS = {
     "-vvvv, display args": (["-vvvv"], {"DISPLAY_ARGS_TO_STDOUT": "true"}),
     "json callback -vvvv": (["-vvvv"], {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}),
     "yaml callback -vvvv": (["-vvvv"], {"ANSIBLE_STDOUT_CALLBACK": "community.general.yaml"}),
+    # their files are written under the site's temporary directory, which the scan searches
+    "junit, log_plays -v": (["-v"], {"ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.junit,community.general.log_plays",
+                                     "JUNIT_OUTPUT_DIR": "{tmp}/junit", "ANSIBLE_LOG_FOLDER": "{tmp}/log_plays"}),
 }
 
 
@@ -225,6 +232,52 @@ def scenario_each_module(site):
     return [(module_play(site, tasks), None, ["--diff"], True)]
 
 
+def scenario_loops(site):
+    """Many devices from one play: loops over the registered codes, with and without a label, and a failing item."""
+    ips = ["192.0.2.70", "192.0.2.71"]
+    jobs = [site.add_device(ip=ip, unlock_delay=0.3) for ip in ips]
+    os.makedirs(os.path.join(site.home, "m"), mode=0o700)
+    tasks = """
+    - name: Manifests
+      fieldops.snowball.snowball_manifest:
+        job_id: "{{{{ item }}}}"
+        dest: "{home}/m/{{{{ item }}}}.bin"
+      loop: {jobs}
+    - name: Codes
+      fieldops.snowball.snowball_unlock_code:
+        job_id: "{{{{ item }}}}"
+      loop: {jobs}
+      register: codes
+    - name: Profiles
+      fieldops.snowball.snowball_edge_profile:
+        name: "fieldops-{{{{ item.job_id }}}}"
+        unlock_code: "{{{{ item.unlock_code }}}}"
+        manifest_path: "{home}/m/{{{{ item.job_id }}}}.bin"
+        endpoint: "{{{{ devices[item.job_id] }}}}"
+      loop: "{{{{ codes.results }}}}"
+    - name: A profile that fails
+      fieldops.snowball.snowball_edge_profile:
+        name: "broken-{{{{ item.job_id }}}}"
+        unlock_code: "{{{{ item.unlock_code }}}}"
+        manifest_path: "{home}/nowhere.bin"
+        endpoint: "{{{{ devices[item.job_id] }}}}"
+      loop: "{{{{ codes.results }}}}"
+      ignore_errors: true
+    - name: Unlock with the credentials
+      fieldops.snowball.snowball_edge_unlock:
+        endpoint: "{{{{ devices[item.job_id] }}}}"
+        manifest_path: "{home}/m/{{{{ item.job_id }}}}.bin"
+        unlock_code: "{{{{ item.unlock_code }}}}"
+        poll_interval: 0.05
+      loop: "{{{{ codes.results }}}}"
+      loop_control:
+        label: "{{{{ item.job_id }}}}"
+        extended: true
+""".format(home=site.home, jobs=json.dumps(jobs))
+    play = module_play(site, tasks).replace("  tasks:", "  vars:\n    devices: %s\n  tasks:" % json.dumps(dict(zip(jobs, ips))), 1)
+    return [(play, None, [], True)]
+
+
 SCENARIOS = {
     "role main: success": role_run,
     "role main: re-run, device unlocked": lambda site: role_run(site, job_id=site.add_device(device_state="UNLOCKED")),
@@ -240,6 +293,7 @@ SCENARIOS = {
     "role main: three devices, forks": scenario_three_devices,
     "role prefetch, then unlock offline": scenario_prefetch_then_offline,
     "each module alone, no no_log, diff": scenario_each_module,
+    "loops over registered codes": scenario_loops,
 }
 
 
@@ -263,7 +317,8 @@ def test_no_leak(tmp_path_factory, scenario):
                 if body.rstrip().endswith("tasks_from: unlock"):
                     site.stop()  # the offline unlock runs without AWS
                 process, scan = run_and_scan(site, body, hosts, args + extra_args + ["--vault-password-file", vault_file],
-                                             env, "ansible-%d.log" % index)
+                                             {key: value.format(tmp=site.tmp) for key, value in env.items()},
+                                             "ansible-%d.log" % index)
                 assert (process.returncode == 0) == expect_ok, process.stdout[-3000:] + process.stderr[-3000:]
                 rows.append({"scenario": scenario, "variant": variant, "places": scan.places, "leaks": scan.leaks,
                              "client_sampled": scan.client_sampled})
@@ -274,6 +329,56 @@ def test_no_leak(tmp_path_factory, scenario):
     if scenario == "role main: success":  # the sampler is fast enough to catch the client while it unlocks
         assert any(row["client_sampled"] for row in rows), "no snowballEdge process was ever sampled"
     write_report(scenario, rows)
+
+
+INTERRUPTS = {"Ctrl-C (SIGINT to the group)": True, "SIGTERM to ansible-playbook": False}
+
+
+@pytest.mark.parametrize("how", sorted(INTERRUPTS))
+def test_no_leak_after_an_interrupt(site, how):
+    """Interrupted while the role waits for UNLOCKED, with keep_profile false and ANSIBLE_KEEP_REMOTE_FILES=1:
+    nothing may hold the code afterwards, not even the client's config."""
+    job_id = site.add_device(unlock_delay=3600)
+    hosts = {"bench": device_vars(site, job_id, snowball_unlock_keep_profile=False)}
+    play, log = os.path.join(site.root, "play.yml"), os.path.join(site.root, "ansible.log")
+    with open(play, "w", encoding="utf-8") as handle:
+        handle.write(textwrap.dedent(ROLE_PLAY))
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", site.inventory(hosts), play, "-vvvv"]
+    sampler, started = CmdlineSampler(), time.time()
+    sampler.start()
+    process = subprocess.Popen(command, env=site.env(ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_LOG_PATH=log), cwd=site.root,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60  # a bound on the wait, not a synchronisation
+        while len(site.client_invocations("describe-device")) < 2 or not site.client_invocations("unlock-device"):
+            assert time.monotonic() < deadline and process.poll() is None, "the role never waited for the device"
+            time.sleep(0.05)
+        if INTERRUPTS[how]:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+        deadline = time.monotonic() + 60  # the worker or the shipped module may still be cleaning up
+        while [name for name in os.listdir(site.tmp) if name.startswith(TRANSIENT_PREFIX)]:
+            assert time.monotonic() < deadline, "the transient client home was left behind"
+            time.sleep(0.05)
+    finally:
+        sampler.stop()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode != 0
+    scan = Scan(site, started)
+    scan.text("stdout", stdout)
+    scan.text("stderr", stderr)
+    with open(log, encoding="utf-8") as handle:
+        scan.text("ansible log", handle.read())
+    for index, cmdline in enumerate(sorted(sampler.seen)):
+        scan.text("cmdline #%d" % index, cmdline)
+    scan.files(allowed={log})  # not even the client's config: the profile was transient
+    write_report("interrupt " + how, [{"scenario": "interrupted while waiting: " + how, "variant": "-vvvv, keep files",
+                                       "places": scan.places, "leaks": scan.leaks}])
+    assert scan.leaks == []
 
 
 def check_secret_files(site):
