@@ -253,6 +253,15 @@ class EdgeClient:
         if refused:
             raise SnowballError(refused_message(refused, self.job_id), devices=devices)
 
+    def run_command(self, args, endpoint=None):
+        """Run ``snowballEdge args[0]`` with the session's credentials (inside ``session()``) and
+        ``args[1:]``; ``endpoint`` (``https://IP``) asks that device, e.g. one node of a cluster profile,
+        instead of the profile's own endpoint. Returns ``(rc, stdout, stderr)`` unjudged, for callers that
+        read output of their own (the AWS profile core). ``args`` are on the command line: never a secret."""
+        argv = [self.path, args[0]] + self.credential_args + (["--endpoint", endpoint] if endpoint else []) + list(args[1:])
+        return self.ctx.run_command(argv, environ_update=self.environment)
+
+
     def _warn_unreachable(self, devices):
         for device in devices:
             if device["reachability"] == UNREACHABLE and _key(device) not in self.warned:

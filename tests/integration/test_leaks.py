@@ -95,6 +95,8 @@ class Scan:
             forms |= canary_forms(job["unlock_code"])
         for token in self.site.world.manifest_tokens:
             forms |= {token, token.upper()}
+        # the devices' secret access keys (random per device): only the AWS credentials file may hold one
+        forms |= set(self.site.secret_access_keys())
         return forms
 
     def text(self, place, text):
@@ -278,6 +280,12 @@ def scenario_loops(site):
     return [(play, None, [], True)]
 
 
+def scenario_device_aws_profile(site):
+    # the device's secret key is written to the AWS credentials file because the user asked for the profile
+    site.requested_secret_files = [os.path.join(site.home, ".aws", "credentials")]
+    return role_run(site, args=["--diff"], snowball_unlock_device_aws_profile="bench-device")
+
+
 SCENARIOS = {
     "role main: success": role_run,
     "role main: re-run, device unlocked": lambda site: role_run(site, job_id=site.add_device(device_state="UNLOCKED")),
@@ -294,6 +302,7 @@ SCENARIOS = {
     "role prefetch, then unlock offline": scenario_prefetch_then_offline,
     "each module alone, no no_log, diff": scenario_each_module,
     "loops over registered codes": scenario_loops,
+    "role main: device AWS profile, diff": scenario_device_aws_profile,
 }
 
 
@@ -391,7 +400,9 @@ def check_secret_files(site):
         assert stat.S_IMODE(os.stat(os.path.dirname(config)).st_mode) == 0o700
         with open(config, encoding="utf-8") as handle:
             assert not [name for name in json.load(handle)["profiles"] if name.startswith("fieldops-transient-")]
-        assert sorted(os.listdir(os.path.dirname(config))) == ["snowball-edge.config"]
+        # a device's CA bundle (snowball_unlock_device_aws_profile) is public, and by default beside the config
+        assert sorted(name for name in os.listdir(os.path.dirname(config)) if not name.endswith("-ca-bundle.pem")) == \
+            ["snowball-edge.config"]
     for directory in (os.path.join(site.home, ".snowball", "manifests"), os.path.join(site.home, ".snowball", "codes")):
         for name in os.listdir(directory) if os.path.isdir(directory) else []:
             path = os.path.join(directory, name)
