@@ -28,6 +28,10 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._files import re
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
 from ansible_collections.fieldops.snowball.plugins.modules import snowball_unlock_code
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._action import SnowballAction
+from ansible_collections.fieldops.snowball.plugins.plugin_utils._action import warm_aws_loader
+
+# Here, in ansible-playbook itself, once: its workers inherit the parsed data files (see warm_aws_loader).
+warm_aws_loader("snowball")
 
 
 class ActionModule(SnowballAction):
