@@ -155,15 +155,20 @@ class SnowballJobs:
         self.jobs = {}  # the metadata of the jobs verified, to explain AWS's refusals
 
     def describe(self, job_id):
-        metadata = self._call("DescribeJob", job_id, JobId=job_id).get("JobMetadata")
+        return self._described(job_id)["JobMetadata"]
+
+    def _described(self, job_id):
+        """DescribeJob's answer, once it holds a usable JobMetadata."""
+        response = self._call("DescribeJob", job_id, JobId=job_id)
+        metadata = response.get("JobMetadata")
         if not (isinstance(metadata, dict) and isinstance(metadata.get("JobState"), str)
                 and isinstance(metadata.get("JobId"), str)):
             raise _unusable("DescribeJob", job_id, "JobMetadata")
-        return metadata
+        return response
 
     def verified(self, job_id):
         """The job's metadata; SnowballError when AWS will not release its credentials."""
-        response = self._call("DescribeJob", job_id, JobId=job_id)
+        response = self._described(job_id)
         metadata = response["JobMetadata"]
         parts = response.get("SubJobMetadata") or []
         problem = job_problem(metadata, parts=parts)
