@@ -326,7 +326,9 @@ class SnowballAction(ActionBase):
                     args.pop(key, None)
                 else:
                     args[key] = value
-            self._ships_secret = any(spec[key].get("no_log") for key in args if key in spec)
+            secret_names = {name for key, option in spec.items() if option.get("no_log")
+                            for name in [key] + list(option.get("aliases", []))}
+            self._ships_secret = bool(secret_names & set(args))
             result = self._execute_module(module_name=self.module_name, module_args=args, task_vars=task_vars)
         if any(key in result for key in SECRET_KEYS):
             result["_ansible_no_log"] = True

@@ -125,3 +125,20 @@ def test_both_paths_give_the_same_results(tmp_path_factory):
     assert results[True] == results[False]
     assert results[True]["Code"]["_ansible_no_log"] is True  # censored on both paths
     assert results[True]["Wrong job"]["failed"] is True and "was not found" in results[True]["Wrong job"]["msg"]
+
+
+def test_a_secret_option_given_by_its_alias_is_pipelined_too(site):
+    """aws_secret_key is an alias of secret_key (no_log): a shipped module gets it on its standard input, so
+    no kept AnsiballZ file holds it, whatever name the task used."""
+    from ansible_collections.fieldops.snowball.tests.standins.snowball_api import SECRET_KEY
+    job_id = site.add_device()
+    tasks = """
+    - name: Info with the secret key under an alias
+      fieldops.snowball.snowball_job_info:
+        job_id: %s
+        aws_secret_key: %s
+""" % (job_id, SECRET_KEY)
+    result = site.playbook(module_play(site, tasks), env={"ANSIBLE_KEEP_REMOTE_FILES": "1"},
+                           hosts={"localhost": {"fieldops_snowball_in_process": False}})
+    assert result.returncode == 0, result.stdout
+    assert code_holders(site, SECRET_KEY) == []
