@@ -27,11 +27,29 @@ def check_private_destination(path, missing_parent_ok=False):
     when they write, and for check mode, where an earlier task that would
     create it did not run.
     """
+    if not isinstance(path, str) or not path or "\0" in path:
+        raise SnowballError("%r is not a usable path." % (path,))
+    try:
+        _check_private_destination(path, missing_parent_ok)
+    except OSError as error:
+        raise SnowballError("Cannot use %s: %s" % (path, os_error_text(error)), path=path) from None
+
+
+def _check_private_destination(path, missing_parent_ok):
+    if len(os.path.basename(path)) > 255:
+        raise SnowballError("The file name of %s is longer than 255 characters: choose a shorter one." % path,
+                            path=path)
     parent = os.path.dirname(os.path.abspath(path)) or "."
     if os.path.islink(parent):
         raise SnowballError("The directory %s is a symbolic link: refusing to write a secret where it points. "
                             "Use a private directory (mode 0700)." % parent)
     if not os.path.isdir(parent):
+        ancestor = parent
+        while not os.path.lexists(ancestor):
+            ancestor = os.path.dirname(ancestor)
+        if not os.path.isdir(ancestor):
+            raise SnowballError("%s is not a directory, so %s cannot be written: choose another path."
+                                % (ancestor, path), path=path)
         if missing_parent_ok:
             return
         raise SnowballError("The directory %s does not exist: create it (mode 0700) first." % parent)
@@ -132,18 +150,32 @@ def ensure_mode(path, mode):
     return True
 
 
-def resolve_mode(path, mode):
-    """``mode`` as the file module takes it (an int, octal digits or a symbolic mode) as an int."""
-    if isinstance(mode, int):
-        return mode
-    if isinstance(mode, str) and mode.isdigit():
-        return int(mode, 8)
-    try:
-        # The file module's own parser of u=rw,g-r; a classmethod that needs no module instance.
-        return AnsibleModule._symbolic_mode_to_octal(os.stat(path), mode)  # pylint: disable=protected-access
-    except ValueError as error:
-        raise SnowballError("mode %r is not a file mode: give octal digits such as '0600' or a symbolic "
-                            "mode such as 'u=rw' (%s)." % (mode, error)) from None
+class _Stat:  # what AnsibleModule's symbolic-mode parser reads of a file
+    def __init__(self, mode):
+        self.st_mode = stat.S_IFREG | mode
+
+
+def resolve_mode(mode, current=0o600):
+    """``mode`` as the file module takes it (octal digits, an int, or a symbolic mode such as u=rw,g-r applied
+    to ``current``) as permission bits. Only permission bits: a setuid, setgid or sticky bit on a file that
+    holds a secret is refused, and so is an unquoted YAML number such as 644 (read as decimal 644, 0o1204)."""
+    if isinstance(mode, bool) or not isinstance(mode, (int, str)):
+        bits = None
+    elif isinstance(mode, int):
+        bits = mode
+    elif re.match(r"0?[0-7]{3}\Z", mode):
+        bits = int(mode, 8)
+    else:
+        try:
+            # The file module's own parser of u=rw,g-r; a classmethod that needs no module instance.
+            bits = AnsibleModule._symbolic_mode_to_octal(_Stat(current), mode)  # pylint: disable=protected-access
+        except ValueError:
+            bits = None
+    if bits is None or not 0 <= bits <= 0o777:
+        raise SnowballError("mode %r is not a file mode for a private file: give octal digits in quotes, such as "
+                            "'0600', or a symbolic mode such as 'u=rw'; no setuid, setgid or sticky bit. Nothing was "
+                            "written." % (mode,))
+    return bits
 
 
 def store_private_file(path, data, what, check_mode=False, create_parent=False, mode=0o600):
@@ -152,12 +184,13 @@ def store_private_file(path, data, what, check_mode=False, create_parent=False, 
     True when anything changed (or would, in check mode, where nothing is written).
     ``what`` names the content in an error message.
     """
+    resolve_mode(mode)  # refuse a bad mode before anything is written
     try:
         changed = read_bytes(path) != data
         if changed and not check_mode:
             replace_private_file(path, data, mode=0o600, create_parent=create_parent)
         if os.path.exists(path):  # absent only in check mode
-            wanted = resolve_mode(path, mode)
+            wanted = resolve_mode(mode, stat.S_IMODE(os.stat(path).st_mode))
             if stat.S_IMODE(os.stat(path).st_mode) != wanted:
                 changed = True
                 if not check_mode:

@@ -20,6 +20,7 @@ import os
 import pwd
 import re
 import shutil
+import stat
 import tempfile
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
@@ -196,7 +197,13 @@ class ProfileStore:
     def load(self):
         """The parsed file, or an empty one; SnowballError when it is not the client's format."""
         try:
-            with open(self.path, encoding="utf-8") as handle:
+            # O_NONBLOCK: a FIFO (or device) at the path must be refused, not read from for ever.
+            descriptor = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                os.close(descriptor)
+                raise SnowballError("%s is not a regular file; it was left untouched. Move it away, then run again."
+                                    % self.path, path=self.path)
+            with os.fdopen(descriptor, encoding="utf-8") as handle:
                 config = json.load(handle)
         except FileNotFoundError:
             return {"version": 1, "profiles": {}}

@@ -12,8 +12,9 @@ short_description: Ask a Snowball Edge device whether it is unlocked
 version_added: 0.1.0
 description:
   - Runs C(snowballEdge describe-device) (or C(describe-cluster)) and returns the unlock state of every device.
-  - With a O(profile) that the client's config file does not hold yet, returns RV(profile_found=false) without
-    running the client, so a play can tell a first run from a re-run.
+  - With a O(profile) that the client's config file does not hold yet, or whose manifest file is no longer on this
+    machine, returns RV(profile_found=false) without running the client, so a play can tell a first run from a
+    re-run, and set the profile up again.
 author:
   - fieldops engineering (@fieldops)
 extends_documentation_fragment:
@@ -41,7 +42,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 profile_found:
-  description: Whether the client's config file holds O(profile). Always true without O(profile).
+  description:
+    - Whether the client's config file holds O(profile) and the manifest it names exists. Always true without
+      O(profile).
   returned: always
   type: bool
   sample: true
@@ -81,6 +84,8 @@ devices:
             "reachability": "REACHABLE", "association": null}]
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_RULES
@@ -110,7 +115,16 @@ def run(ctx):
             changed = True
             ctx.warn("%s was readable by other users; its mode is now 0600 (it holds unlock codes)." % store.path)
         # A profile the config file does not hold cannot be asked with: say so without a client run (a JVM start).
-        if params["profile"] not in store.names():
+        profile = store.get(params["profile"])
+        if profile is None:
+            return dict(changed=changed, profile_found=False, device_state=None, devices=[])
+        # Nor can one whose manifest is gone from this laptop: the device would only be blamed for it, and a
+        # play (the role) that sees profile_found=false downloads the manifest again and rewrites the profile.
+        manifest = profile.get("manifestPath")
+        if not (isinstance(manifest, str) and os.path.isfile(manifest)):
+            ctx.warn("Profile %s names the manifest %s, which is not on this laptop: the device was not asked. "
+                     "Download the manifest again (the snowball_unlock role does that when run again)."
+                     % (params["profile"], manifest))
             return dict(changed=changed, profile_found=False, device_state=None, devices=[])
     client = EdgeClient(ctx)
     try:

@@ -36,11 +36,11 @@ options:
     type: bool
     default: true
   timeout:
-    description: How many seconds to wait for C(UNLOCKED) before failing. Must be positive.
+    description: How many seconds to wait for C(UNLOCKED) before failing. Above 0, at most 86400 (a day).
     type: int
     default: 900
   poll_interval:
-    description: Seconds between two C(describe-device) calls while waiting. Must be positive.
+    description: Seconds between two C(describe-device) calls while waiting. Above 0, at most 86400.
     type: float
     default: 10
 notes:
@@ -103,7 +103,6 @@ elapsed:
   sample: 94.2
 """
 
-import math
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -126,6 +125,7 @@ ARGUMENT_SPEC = dict(
     poll_interval=dict(type="float", default=10),
 )
 ARGUMENT_RULES = CLIENT_ARGUMENT_RULES
+MAX_WAIT_SECONDS = 86400
 
 
 def run(ctx):
@@ -135,8 +135,10 @@ def run(ctx):
     if params["job_id"]:
         check_job_id(params["job_id"])
     for name in ("timeout", "poll_interval"):
-        if not (math.isfinite(params[name]) and params[name] > 0):
-            raise SnowballError("%s must be a positive number of seconds, not %r." % (name, params[name]))
+        # A comparison, not math.isfinite: NaN fails it, and a huge int does not overflow.
+        if not 0 < params[name] <= MAX_WAIT_SECONDS:
+            raise SnowballError("%s must be a number of seconds above 0 and at most %d (a day), not %r."
+                                % (name, MAX_WAIT_SECONDS, params[name]))
     client = EdgeClient(ctx)
     changed = False
     try:

@@ -89,6 +89,7 @@ job_state:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import resolve_mode
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
 from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
 
@@ -106,6 +107,7 @@ def run(ctx):
     params = ctx.params
     check_job_id(params["job_id"])
     check_private_destination(params["dest"], missing_parent_ok=True)  # sync_manifest creates it
+    resolve_mode(params["mode"])  # a bad mode is refused before any call
     api = SnowballJobs(ctx)
     job_state = api.verified(params["job_id"])["JobState"]
     result = api.sync_manifest(params["job_id"], params["dest"], force=params["force"], mode=params["mode"])

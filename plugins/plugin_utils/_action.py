@@ -366,11 +366,13 @@ class SnowballAction(ActionBase):
         whatever ANSIBLE_KEEP_REMOTE_FILES or the pipelining setting say."""
         if self._ships_secret:
             become = self._connection.become
-            if not (module_style == "new" and not wrap_async and self._connection.has_pipelining
-                    and (become is None or getattr(become, "pipelining", True))):
-                raise AnsibleActionFail("This task passes a secret to %s, and connection %s (or its become method) "
-                                        "cannot pipeline it, so it would be written to a file on the target. Run the "
-                                        "task on the controller, or with a connection that supports pipelining."
-                                        % (self.module_name, self._connection.transport))
-            return True
+            if become is not None and not getattr(become, "pipelining", True):
+                blocker = "become method %s" % become.name
+            elif not self._connection.has_pipelining:
+                blocker = "connection %s" % self._connection.transport
+            else:
+                return True
+            raise AnsibleActionFail("This task passes a secret to %s, and its %s cannot pipeline it, so the secret "
+                                    "would be written to a file on the target. Use a become method that pipelines "
+                                    "(sudo), or no become for this task." % (self.module_name, blocker))
         return super()._is_pipelining_enabled(module_style, wrap_async)

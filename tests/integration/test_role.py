@@ -188,3 +188,19 @@ def test_ten_devices_in_one_run(site):
     profiles = json.load(open(site.config_path(), encoding="utf-8"))["profiles"]
     assert len(profiles) == 10  # parallel writers did not lose each other's profiles
     assert site.world.count() == 30
+
+
+def test_a_kept_profile_whose_manifest_is_gone_is_set_up_again(site):
+    """The device was power-cycled (LOCKED again) and the manifest deleted from the laptop: the role must not
+    blame the device, but download the manifest again, rewrite the profile and unlock."""
+    job_id = site.add_device()
+    hosts = {"bench": device_vars(site, job_id)}
+    assert site.playbook(ROLE_PLAY, hosts=hosts).returncode == 0
+    manifest_dir = os.path.join(site.home, ".snowball", "manifests")
+    for name in os.listdir(manifest_dir):
+        os.remove(os.path.join(manifest_dir, name))
+    site.set_device("192.0.2.10", state="LOCKED")
+    again = site.playbook(ROLE_PLAY, hosts=hosts)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert "is not on this laptop: the device was not asked" in again.stdout + again.stderr
+    assert site.device_states() == {"192.0.2.10": "UNLOCKED"} and os.listdir(manifest_dir)
