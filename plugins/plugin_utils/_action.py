@@ -275,8 +275,9 @@ class SnowballAction(ActionBase):
                 result.update(self.execute(task_vars))
         except AnsibleAction as error:
             result.update(error.result)
-        if self._task.loop is not None or self._task.loop_with:
-            self._mask_loop_item(task_vars or {}, result)
+        finally:  # also when an error escapes: ansible-core then prints the item in the failure's label
+            if self._task.loop is not None or self._task.loop_with:
+                self._mask_loop_item(task_vars or {}, result)
         return result
 
     def _mask_loop_item(self, task_vars, result):
