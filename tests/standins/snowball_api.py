@@ -505,7 +505,6 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         if truncate:
             self._drop_connection()
 
-
     def _manifest_fault(self, fault, manifest):
         """Answer a manifest download as Faults.manifest_fault_next says; False: answer normally."""
         if fault == "captive_portal":
