@@ -71,6 +71,7 @@ display = Display()
 # the action plugins in ansible-playbook itself (action_loader.get(class_only=True)) before it forks a
 # worker, so a loader warmed at import time here is inherited by every worker. {data_path: loader}
 _SHARED_LOADERS = {}
+_WARMED = set()
 
 
 def warm_aws_loader(service):
@@ -80,10 +81,13 @@ def warm_aws_loader(service):
         return
     try:
         core = botocore.session.Session()
+        if (core.get_config_variable("data_path"), service) in _WARMED:
+            return  # the three AWS action plugins each ask, on import
         core.register_component("data_loader", _shared_loader(core))
         # Unsigned: no credential lookup (nor an instance metadata query) for a client that sends nothing.
         boto3.session.Session(botocore_session=core).client(
             service, region_name="us-east-1", config=botocore.config.Config(signature_version=botocore.UNSIGNED))
+        _WARMED.add((core.get_config_variable("data_path"), service))
     except Exception:  # pylint: disable=broad-exception-caught
         pass  # a profile or config file problem: the task reports it when it creates its own client
 
