@@ -49,7 +49,7 @@ options:
     description:
       - Where to write the device's certificate, the profile's C(ca_bundle).
       - Default, C(PROFILE-ca-bundle.pem) (PROFILE being the AWS profile written) in the directory of O(config_path),
-        the client's config file (C(~/.aws/snowball/config/)): one file per device.
+        the client's config file (C(~/.aws/snowball/config/)), so one file per device.
       - Not with O(cluster_ips), where every node has its own certificate and so its own default file.
     type: path
 notes:
@@ -170,11 +170,11 @@ ARGUMENT_SPEC = dict(
     access_key_id=dict(type="str", no_log=False),
     ca_bundle_dest=dict(type="path"),
 )
-ARGUMENT_RULES = dict(
-    CLIENT_ARGUMENT_RULES,
+ARGUMENT_RULES = {
+    **CLIENT_ARGUMENT_RULES,
     # One file cannot be the CA bundle of several nodes: each node has its own certificate.
-    mutually_exclusive=CLIENT_ARGUMENT_RULES["mutually_exclusive"] + [("cluster_ips", "ca_bundle_dest")],
-)
+    "mutually_exclusive": CLIENT_ARGUMENT_RULES["mutually_exclusive"] + [("cluster_ips", "ca_bundle_dest")],
+}
 # The keys of one device's profile in the core's result; the files are the same for every device.
 PROFILE_KEYS = ("aws_profile", "access_key_id", "device_ip", "region", "endpoints", "certificate_arns", "ca_bundle")
 

@@ -17,6 +17,7 @@ import textwrap
 
 import pytest
 
+from ansible_collections.fieldops.snowball.tests.integration.test_modules import test_docs_render_and_examples_parse as docs_check
 from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, device_vars, module_play, result_of
 
 JSON = {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
@@ -319,6 +320,10 @@ def test_cluster_with_a_locked_node_writes_no_profile_at_all(site):
     # the first two nodes were fine, and still nothing was written for them
     assert read(aws_path(site, "credentials")) == OLD_CREDENTIALS and read(aws_path(site, "config")) == OLD_CONFIG
     assert [name for name in os.listdir(os.path.dirname(site.config_path())) if name.endswith(".pem")] == []
+
+
+def test_docs_render_and_examples_parse(site):
+    docs_check(site, "snowball_edge_credentials")
 
 
 # --- the role option
