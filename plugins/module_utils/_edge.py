@@ -261,7 +261,6 @@ class EdgeClient:
         argv = [self.path, args[0]] + self.credential_args + (["--endpoint", endpoint] if endpoint else []) + list(args[1:])
         return self.ctx.run_command(argv, environ_update=self.environment)
 
-
     def _warn_unreachable(self, devices):
         for device in devices:
             if device["reachability"] == UNREACHABLE and _key(device) not in self.warned:

@@ -16,7 +16,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import
 
 
 @pytest.mark.parametrize("mode,bits", [("0600", 0o600), ("640", 0o640), (0o644, 0o644), ("u=rw", 0o600),
-                                        ("u=rw,g=r", 0o640)])
+                                       ("u=rw,g=r", 0o640)])
 def test_file_modes_as_the_file_module_takes_them(mode, bits):
     assert _files.resolve_mode(mode) == bits
 
