@@ -162,6 +162,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._edge import Edg
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import check_device_ips
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import default_config_path
 
 ARGUMENT_SPEC = dict(
     CLIENT_ARGUMENT_SPEC,
@@ -240,10 +241,14 @@ def run(ctx):
             warnings.append(msg)
             ctx.warn(msg)
 
+    # The default CA bundle goes beside the client's own config file, also when the client runs on a
+    # transient profile in a temporary home.
+    client_config_path = params["config_path"] or default_config_path()
+
     def write(name, ip, runner, check_mode, diff, warn):
         core_params = {"aws_profile": name, "access_key_id": params["access_key_id"],
                        "ca_bundle_dest": params["ca_bundle_dest"], "device_ip": ip,
-                       "client_config_path": params["config_path"]}
+                       "client_config_path": client_config_path}
         try:
             return _aws_profile.run(core_params, runner, check_mode=check_mode, diff=diff, environ=os.environ,
                                     add_secret=ctx.add_secret, warn=warn)
