@@ -187,7 +187,8 @@ class EdgeClient:
         argv = [self.path, command] + self.credential_args + list(extra)
         rc, out, err = self.ctx.run_command(argv, environ_update=self.environment)
         if rc != 0:
-            raise SnowballError(explain_client_failure(command, rc, out, err), client_rc=rc)
+            raise SnowballError(explain_client_failure(command, rc, out, err), client_rc=rc,
+                                client_error=_classify(out, err)[0])
         return out, err
 
     def describe(self):
@@ -362,7 +363,7 @@ def _parse_json(out, command, err=""):
 
 def _no_state(command, out, err):
     """Exit 0 without a state that can be read: a failure, never a success."""
-    advice = _classify(out, err)
+    advice = _classify(out, err)[1]
     return ("snowballEdge %s exited 0 but printed no device state that can be read (UnlockStatus.State), so the "
             "device's state is unknown. %s Client said: %s"
             % (command, advice or "Check that client is the Snowball Edge client (snowballEdge version).",
@@ -399,11 +400,12 @@ _FAILURES = (
 
 
 def _classify(out, err):
+    """``(error name, advice)`` for the first documented failure the client printed, else ``(None, None)``."""
     text = "%s\n%s" % (out or "", err or "")
     for token, advice in _FAILURES:
         if token in text:
-            return advice
-    return None
+            return token, advice
+    return None, None
 
 
 def _said(out, err):
@@ -415,7 +417,7 @@ def _said(out, err):
 
 def explain_client_failure(command, rc, out, err=""):
     """The message for a client run that exited non-zero, from the documented error names it printed."""
-    advice = _classify(out, err) or "See the client's message."
+    advice = _classify(out, err)[1] or "See the client's message."
     return "snowballEdge %s failed (exit %d): %s Client said: %s" % (command, rc, advice, _said(out, err))
 
 

@@ -159,11 +159,11 @@ def client_profile(name, job_id, unlock_code, manifest_path, endpoint, cluster_i
 
 
 def manifest_failure(error, params):
-    """``error`` (a failed client run), naming the manifest file when the client or device refused the manifest
-    (not the code), so that the user knows which file to replace; with the facts manifest_rejected and
-    manifest_path, on which the role downloads it afresh."""
-    text = error.msg.lower()
-    if "manifest" not in text or "unlock code" in text:
+    """``error`` (a failed client run), naming the manifest file when the device refused the credentials
+    (IncorrectDeviceManifestException: the device cannot tell a wrong manifest from a wrong code), so that
+    the user knows which file to replace; with the facts manifest_rejected and manifest_path, on which the
+    role downloads the manifest afresh and fetches the code again."""
+    if error.facts.get("client_error") != "IncorrectDeviceManifestException":
         return error
     if params.get("manifest_path"):
         path = os.path.abspath(os.path.expanduser(params["manifest_path"]))

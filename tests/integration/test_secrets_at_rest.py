@@ -113,7 +113,7 @@ def test_keep_profile_false_leaves_no_profile_after_a_failed_unlock_and_says_cha
     # refused by the first describe-device, and the transient profile is no change that lasts
     unlocked = failure == "timeout"
     assert result["failed"] and result["changed"] is unlocked, result
-    assert ("Timed out" if unlocked else "rejected the unlock code") in result["msg"]
+    assert ("Timed out" if unlocked else "refused the manifest or the unlock code") in result["msg"]
     assert bool(site.client_invocations("unlock-device")) is unlocked
     code = site.world.jobs[job_id]["unlock_code"]
     assert files_holding(site, code) == []
