@@ -224,7 +224,7 @@ def test_unlock_module_refuses_bad_waiting_times_before_any_call(site, option, v
       fieldops.snowball.snowball_edge_unlock: {profile: bench, %s: %s}
 """ % (option, json.dumps(value)))
     result = task_result(process, "Unlock")
-    assert result.get("failed") and "must be a positive number" in result["msg"], result
+    assert result.get("failed") and "must be a number of seconds above 0" in result["msg"], result
     assert site.client_invocations() == []
 
 
@@ -385,7 +385,7 @@ def test_os_errors_name_the_path_they_concern(site):
     config = os.path.join(blocker, ".aws", "snowball", "config", "snowball-edge.config")
     process = run_tasks(site, profile_task(site, job_id, config_path=config))
     result = task_result(process)
-    assert result.get("failed") and "Not a directory (%s" % blocker in result["msg"], result
+    assert result.get("failed") and "%s is not a directory" % blocker in result["msg"], result
 
 
 # --- 14: check mode writes nothing
