@@ -195,12 +195,12 @@ class EdgeClient:
         """Every device as ``{id, ip, state, reachability, association}``; a cluster lists every node."""
         if self.device_ips:
             out, err = self._run("describe-cluster", "--device-ip-addresses", *self.device_ips)
-            raw = _parse_json(out, "describe-cluster", err).get("Devices")
+            raw = _parse_json(out, "describe-cluster", "Devices", err).get("Devices")
             if not isinstance(raw, list) or not raw:
                 raise SnowballError(_no_state("describe-cluster", out, err))
         else:
             out, err = self._run("describe-device")
-            raw = [_parse_json(out, "describe-device", err)]
+            raw = [_parse_json(out, "describe-device", "UnlockStatus", err)]
         devices = [_device(entry, "describe-cluster" if self.device_ips else "describe-device", out, err)
                    for entry in raw]
         self._check_refused(devices)
@@ -223,6 +223,7 @@ class EdgeClient:
         devices = self.describe()
         while overall_state(devices) != UNLOCKED:
             if self.device_ips:
+                self._check_left_out(devices)
                 # A node that answers again, LOCKED, after the unlock went out (it was unreachable, or lost power) is
                 # reconnected with unlock-cluster (developer guide administerclusterfortpoint.md).
                 back = [device for device in devices if device["state"] == LOCKED and device["reachability"] != UNREACHABLE
@@ -237,6 +238,19 @@ class EdgeClient:
             time.sleep(poll_interval)
             devices = self.describe()
         return devices
+
+    def _check_left_out(self, devices):
+        """A node that answers, LOCKED, but is not in --device-ip-addresses never gets the unlock: waiting for it
+        would only end at the timeout."""
+        listed = {device_host(ip) for ip in self.device_ips}
+        left_out = [device for device in devices if device["state"] == LOCKED and device["reachability"] != UNREACHABLE
+                    and device["ip"] and device_host(device["ip"]) not in listed]
+        if left_out:
+            raise SnowballError("Cluster node %s answers and is LOCKED, but is not in cluster_ips, so the unlock never "
+                                "goes to it: list every node's IP in cluster_ips (snowball_unlock_cluster_ips), "
+                                "%s included, and run again."
+                                % (", ".join(_label(device) for device in left_out),
+                                   ", ".join(device["ip"] for device in left_out)), devices=devices)
 
     def _check_refused(self, devices):
         """A device the unlock went to that is LOCKED at the next look, or back at LOCKED after UNLOCKING, refused
@@ -345,19 +359,20 @@ def refused_message(refused, job_id):
             "contact AWS Support." % (names, mismatch))
 
 
-def _parse_json(out, command, err=""):
-    """The JSON object in the client's stdout, whatever else is printed around it (a notice, a banner)."""
+def _parse_json(out, command, key, err=""):
+    """The JSON object in the client's stdout that holds ``key``, whatever else is printed around it (a notice
+    or banner, which may hold JSON of its own)."""
     text = out or ""
     decoder = json.JSONDecoder()
     index = text.find("{")
     while index >= 0:
         try:
-            value, _end = decoder.raw_decode(text, index)
+            value, end = decoder.raw_decode(text, index)
         except ValueError:
-            value = None
-        if isinstance(value, dict):
+            value, end = None, index + 1
+        if isinstance(value, dict) and key in value:
             return value
-        index = text.find("{", index + 1)
+        index = text.find("{", end if isinstance(value, dict) else index + 1)
     raise SnowballError(_no_state(command, out, err))
 
 

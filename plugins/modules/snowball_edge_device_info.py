@@ -12,9 +12,24 @@ short_description: Ask a Snowball Edge device whether it is unlocked
 version_added: 0.1.0
 description:
   - Runs C(snowballEdge describe-device) (or C(describe-cluster)) and returns the unlock state of every device.
-  - With a O(profile) that the client's config file does not hold yet, or whose manifest file is no longer on this
-    machine, returns RV(profile_found=false) without running the client, so a play can tell a first run from a
+  - With a O(profile) that the client's config file does not hold yet, whose manifest file is no longer on this
+    machine, or that was written for another device or job than O(expected_endpoint) and O(expected_job_id),
+    returns RV(profile_found=false) without running the client, so a play can tell a first run from a
     re-run, and set the profile up again.
+options:
+  expected_endpoint:
+    description:
+      - With O(profile), the device the play means (its IP or C(https://IP)). A saved profile that names another
+        endpoint is not used to ask a device (it would ask the wrong one, for example after a typo in the
+        inventory was corrected): the module warns and returns RV(profile_found=false).
+    type: str
+    version_added: 0.2.0
+  expected_job_id:
+    description:
+      - With O(profile), the job the play means. A saved profile written for another job is not used to ask
+        the device: the module warns and returns RV(profile_found=false).
+    type: str
+    version_added: 0.2.0
 author:
   - fieldops engineering (@fieldops)
 extends_documentation_fragment:
@@ -92,21 +107,58 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLI
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_SPEC
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeClient
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import device_result
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
+from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import check_profile_name
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
+from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import manifest_failure
 
-ARGUMENT_SPEC = CLIENT_ARGUMENT_SPEC
+ARGUMENT_SPEC = dict(
+    CLIENT_ARGUMENT_SPEC,
+    expected_endpoint=dict(type="str"),
+    expected_job_id=dict(type="str"),
+)
 ARGUMENT_RULES = CLIENT_ARGUMENT_RULES
+
+
+def _expected(params):
+    """``{profile key: value}`` the play means, each checked."""
+    expected = {}
+    if params["expected_endpoint"]:
+        expected["defaultEndpoint"] = normalize_endpoint(params["expected_endpoint"])
+    if params["expected_job_id"]:
+        problem = job_id_problem(params["expected_job_id"])
+        if problem:
+            raise SnowballError("expected_" + problem)
+        expected["jobId"] = params["expected_job_id"]
+    return expected
+
+
+def _saved_elsewhere(profile, expected):
+    """What the saved profile names instead of what the play means; a value the profile leaves out (a profile
+    written by hand) is no difference."""
+    differences = []
+    for key, wanted in expected.items():
+        saved = profile.get(key)
+        if key == "defaultEndpoint" and saved:
+            try:
+                saved = normalize_endpoint(saved)
+            except SnowballError:
+                pass  # not an endpoint at all: it differs
+        if saved and saved != wanted:
+            differences.append("%s instead of %s" % (saved, wanted))
+    return differences
 
 
 def run(ctx):
     """Ask the device (or cluster) for its unlock state. Read-only."""
     params = ctx.params
     changed = False
+    # Every option (cluster_ips, endpoint, profile name, client, config path) is checked here, before the
+    # config file is read: a play learns of a bad one before it calls AWS, not after.
+    client = EdgeClient(ctx)
+    expected = _expected(params)
     if params["profile"]:
-        check_profile_name(params["profile"])
         store = ProfileStore(params["config_path"], check_mode=ctx.check_mode)
         # The store owns the config file: it is checked before anything is called (a symbolic link is
         # refused here, not after the AWS calls of a play that would write it), and kept private on a
@@ -126,7 +178,11 @@ def run(ctx):
                      "Download the manifest again (the snowball_unlock role does that when run again)."
                      % (params["profile"], manifest))
             return dict(changed=changed, profile_found=False, device_state=None, devices=[])
-    client = EdgeClient(ctx)
+        elsewhere = _saved_elsewhere(profile, expected)
+        if elsewhere:
+            ctx.warn("Profile %s was written for %s: the device was not asked with it. Set the profile up again "
+                     "(the snowball_unlock role does that when run again)." % (params["profile"], "; ".join(elsewhere)))
+            return dict(changed=changed, profile_found=False, device_state=None, devices=[])
     try:
         with client.session():
             devices = client.describe()

@@ -37,9 +37,11 @@ NOW = datetime.datetime(2026, 11, 25, tzinfo=datetime.timezone.utc)
 
 
 @pytest.mark.parametrize("out", [DESCRIBED, "Notice: {not json}\n" + DESCRIBED + "\nDone.\n",
-                                 "Picked up JAVA_TOOL_OPTIONS: -Duser.home=/x\n" + DESCRIBED])
+                                 "Picked up JAVA_TOOL_OPTIONS: -Duser.home=/x\n" + DESCRIBED,
+                                 # a notice that holds JSON of its own comes first
+                                 'Update available: {"latest": "1.2.1"}\n' + DESCRIBED])
 def test_json_object_is_taken_out_of_stdout(out):
-    device = _edge._device(_edge._parse_json(out, "describe-device"), "describe-device", out, "")
+    device = _edge._device(_edge._parse_json(out, "describe-device", "UnlockStatus"), "describe-device", out, "")
     assert device == {"id": "JID-EXAMPLE12345-123-456-7-890", "ip": "192.0.2.0", "state": "UNLOCKED",
                       "reachability": "REACHABLE", "association": None}
 
@@ -49,7 +51,7 @@ def test_json_object_is_taken_out_of_stdout(out):
 def test_exit_0_without_a_documented_state_is_a_failure(out):
     """UnlockStatus.State is required, LOCKED | UNLOCKING | UNLOCKED (API api_op_DescribeDevice.go, enums.go)."""
     with pytest.raises(SnowballError, match="exited 0 but printed no device state"):
-        _edge._device(_edge._parse_json(out, "describe-device"), "describe-device", out, "")
+        _edge._device(_edge._parse_json(out, "describe-device", "UnlockStatus"), "describe-device", out, "")
 
 
 def test_cluster_member_reachability_and_association_are_read():
