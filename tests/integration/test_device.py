@@ -4,7 +4,7 @@
 """The device side as AWS documents it (issue 12), in real ansible-playbook runs against the upgraded
 stand-ins, on both paths (in-process and shipped: FIELDOPS_SNOWBALL_TEST_PATH).
 
-Sources, as in /work/notes/device-facts.md: "DG" is the Snowball Edge developer guide (archived
+Sources, as cited in tests/standins/snowball_edge_sim.py: "DG" is the Snowball Edge developer guide (archived
 awsdocs/aws-snowball-developer-guide, doc_source/), "API" the on-device API's generated client in
 aws/eks-anywhere (internal/aws-sdk-go-v2/service/snowballdevice), "AWS scripts"
 aws-samples/aws-snow-tools-for-eks-anywhere setup-tools/, "BOTO" botocore's snowball service model."""

@@ -22,8 +22,7 @@ The server records each call (operation and job id, never a code or a URL)
 so tests can count API round trips.
 
 What AWS documents, and the stand-in therefore does (botocore's ``snowball``
-model is the source unless another is named; /work/notes/device-facts.md has
-the details):
+model is the source unless another is named):
 
 - credentials (code and manifest) only while the job is ``WithCustomer`` and
   for 360 days after the job was created (GetJobManifest, GetJobUnlockCode);

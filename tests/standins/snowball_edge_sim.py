@@ -6,8 +6,8 @@
 It takes the commands and options of the AWS Snowball Edge client and prints
 what the client prints, but instead of talking to devices on port 9091 it
 reads and writes the simulated devices in ``$SNOWBALL_SIM_STATE/devices.json``.
-Each behaviour cites its source; the sources and what they leave undocumented
-are collected in /work/notes/device-facts.md. "DG" below is the Snowball Edge
+Each behaviour cites its source where it is modelled, and says so where the
+sources leave it undocumented. "DG" below is the Snowball Edge
 developer guide (archived ``awsdocs/aws-snowball-developer-guide``,
 ``doc_source/``), "API" the on-device API's generated client in
 ``aws/eks-anywhere`` (``internal/aws-sdk-go-v2/service/snowballdevice``),

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The simulated snowballEdge must behave like the client, or the on-site tests prove nothing.
 
-Sources of each behaviour are cited in tests/standins/snowball_edge_sim.py and /work/notes/device-facts.md.
+Sources of each behaviour are cited in tests/standins/snowball_edge_sim.py.
 """
 
 from __future__ import annotations

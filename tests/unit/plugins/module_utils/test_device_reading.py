@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading the client and the AWS side without a device (issue 12). Sources as in /work/notes/device-facts.md:
+"""Reading the client and the AWS side without a device (issue 12). Sources as cited in tests/standins/snowball_edge_sim.py:
 "DG" the Snowball Edge developer guide, "API" the on-device API's generated Go client (aws/eks-anywhere,
 internal/aws-sdk-go-v2/service/snowballdevice), "BOTO" botocore's snowball model."""
 
