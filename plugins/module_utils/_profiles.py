@@ -238,7 +238,13 @@ class ProfileStore:
         return True
 
     def get(self, name):
-        return self.load()["profiles"].get(name)
+        """The profile ``name``, or None when the file holds none of that name."""
+        profile = self.load()["profiles"].get(name)
+        if profile is not None and not isinstance(profile, dict):
+            raise SnowballError("Profile %s in %s is not a JSON object, so the file is damaged; it was left untouched. "
+                                "Remove that profile (fieldops.snowball.snowball_edge_profile with state: absent) or "
+                                "fix it, then run again." % (name, self.path), path=self.path)
+        return profile
 
     def put(self, name, profile):
         """Write (or with ``profile=None`` remove) one profile; every other is kept.

@@ -94,6 +94,17 @@ def test_corrupt_config_is_left_untouched(tmp_path, manifest):
     assert os.listdir(path.parent) == ["snowball-edge.config"]
 
 
+@pytest.mark.parametrize("entry", ["oops", ["a"], 1])
+def test_a_profile_that_is_no_object_is_named_and_can_be_removed(tmp_path, entry):
+    path = config_in(tmp_path)
+    path.write_text(json.dumps({"version": 1, "profiles": {"x": entry, "kept": {"name": "kept"}}}))
+    store = _profiles.ProfileStore(str(path))
+    with pytest.raises(SnowballError, match="Profile x in .* is not a JSON object.*state: absent"):
+        store.get("x")
+    assert store.put("x", None)[0] is True
+    assert json.loads(path.read_text())["profiles"] == {"kept": {"name": "kept"}}
+
+
 @pytest.mark.parametrize("code", ["", "abcde-12345", CODE + "x", None, "abcde 12345 ABCDE fghij 67890"])
 def test_a_code_that_cannot_work_is_refused_before_anything_is_written(manifest, code):
     with pytest.raises(SnowballError, match="not an unlock code.*Nothing was written") as caught:
