@@ -153,9 +153,12 @@ class EdgeClient:
         """
         params = self.ctx.params
         if not self.endpoint:
+            profile = ProfileStore(os.path.join(self.home, CONFIG_SUFFIX)).get(params["profile"]) or {}
+            if isinstance(profile.get("unlockCode"), str) and profile["unlockCode"]:
+                # Not a task argument, so nothing masks it yet: the client's messages are part of a failure.
+                self.ctx.add_secret(profile["unlockCode"])
             if self.cluster_ips:
                 # The endpoint goes into --device-ip-addresses too: it is in the profile.
-                profile = ProfileStore(os.path.join(self.home, CONFIG_SUFFIX)).get(params["profile"]) or {}
                 if not profile.get("defaultEndpoint"):
                     raise SnowballError("Profile %s is not in %s (or has no endpoint): write it with "
                                         "fieldops.snowball.snowball_edge_profile first."
