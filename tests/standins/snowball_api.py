@@ -159,7 +159,8 @@ class Faults:
         self.malformed_next = []
         # What the next manifest downloads get instead of the manifest: "captive_portal" (a 200 HTML page),
         # "redirect_elsewhere" (a redirect to the same server under another host name), "trickle" (the
-        # manifest one byte every trickle_seconds).
+        # manifest one byte every trickle_seconds), "bad_length" (the manifest under a Content-Length that is
+        # not a number).
         self.manifest_fault_next = []
         self.trickle_seconds = 0.5
         self.manifest_uri = None  # a ManifestURI GetJobManifest answers instead of its own (e.g. file://)
@@ -526,6 +527,13 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
                     time.sleep(self.world.faults.trickle_seconds)  # the fault itself: a slow server, not a wait
             except OSError:
                 pass  # the client gave up
+            self.close_connection = True
+        elif fault == "bad_length":
+            self.send_response(200)
+            self.send_header("Content-Type", "binary/octet-stream")
+            self.send_header("Content-Length", "%dx" % len(manifest))
+            self.end_headers()
+            self.wfile.write(manifest)
             self.close_connection = True
         else:
             return False

@@ -122,6 +122,15 @@ def test_truncated_manifest_leaves_the_old_file(site, run_module, tmp_path):
     assert "X-Amz-Signature" not in repr(result) and "/manifests/" not in repr(result)
 
 
+def test_a_length_header_that_is_not_a_number_is_no_crash(site, run_module, tmp_path):
+    job_id = site.add_device()
+    dest = tmp_path / "manifest.bin"
+    site.world.faults.manifest_fault_next = ["bad_length"]
+    result = run_module(snowball_manifest, aws_args(site, job_id=job_id, dest=str(dest)))
+    assert not result.get("failed"), result
+    assert dest.read_bytes() == site.world.jobs[job_id]["manifest"]
+
+
 def test_expired_manifest_url_is_explained(site, run_module, tmp_path):
     job_id = site.add_device()
     site.world.manifest_url_lifetime = -1
