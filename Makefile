@@ -33,7 +33,7 @@ test: sanity units integration lint
 
 # sanity, units and integration on each supported ansible-core (scripts/matrix.py)
 matrix: env
-	$(BIN)/python scripts/matrix.py
+	$(BIN)/python scripts/matrix.py $(CELLS)
 
 bench: collection
 	$(BIN)/python bench/run.py
