@@ -15,16 +15,25 @@ COLLECTIONS := $(BUILD)/collections
 # ansible-test needs the source at a real .../ansible_collections/fieldops/snowball.
 STAGE := $(BUILD)/stage
 STAGED := $(STAGE)/ansible_collections/fieldops/snowball
+# The Python ansible-test runs sanity and units on (a matrix cell sets it, with BIN, COLLECTIONS and STAGE).
+TEST_PYTHON ?= 3.11
+# When this make started: `make test` records its time for `make matrix` (see scripts/matrix.py).
+STARTED := $(shell date +%s)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test bench env collection stage sanity units integration lint clean
+.PHONY: demo test matrix bench env collection stage sanity units integration lint clean
 
 demo: collection
 	$(BIN)/python scripts/demo.py
 
 test: sanity units integration lint
+	$(BIN)/python scripts/matrix.py --record-test $$(( $$(date +%s) - $(STARTED) ))
 	@echo "make test: sanity, units, integration and lint passed"
+
+# sanity, units and integration on each supported ansible-core (scripts/matrix.py)
+matrix: env
+	$(BIN)/python scripts/matrix.py $(CELLS)
 
 bench: collection
 	$(BIN)/python bench/run.py
@@ -55,10 +64,10 @@ stage: env
 	git -C $(STAGED) init -q
 
 sanity: stage
-	cd $(STAGED) && $(BIN)/ansible-test sanity --python 3.11 --color no
+	cd $(STAGED) && $(BIN)/ansible-test sanity --python $(TEST_PYTHON) --color no
 
 units: stage
-	cd $(STAGED) && $(BIN)/ansible-test units --python 3.11 --color no
+	cd $(STAGED) && $(BIN)/ansible-test units --python $(TEST_PYTHON) --color no
 
 integration: collection stage
 	cd $(STAGED) && PYTHONPATH=$(STAGE) $(BIN)/python -m pytest -p no:cacheprovider -n 2 tests/integration

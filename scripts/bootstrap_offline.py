@@ -8,15 +8,17 @@
   which ships every collection it includes under ansible_collections/. The
   wheel is downloaded once into .build/downloads and the collections are
   unpacked into each collections root given on the command line.
-* ansible-test's pip bootstrap script: ansible-test downloads get-pip-24.2.py
-  from a host that cannot be reached here. Its cache is seeded with a small
-  script that installs pip from the wheel bundled with the standard library's
-  ensurepip, which is all ansible-test asks of it.
+* ansible-test's pip bootstrap script: ansible-test downloads get-pip.py
+  (23.1.2 for ansible-core 2.17, 24.2 for 2.18 and 2.19, 25.2 for 2.20 and
+  2.21) from a host that cannot be reached here. Its cache is seeded with a
+  small script that installs pip from the wheel bundled with the standard
+  library's ensurepip, which is all ansible-test asks of it.
 
 Usage: bootstrap_offline.py COLLECTIONS_ROOT [COLLECTIONS_ROOT ...]
 """
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -26,10 +28,13 @@ import zipfile
 ANSIBLE_PACKAGE = "ansible==12.3.0"
 DOWNLOADS = os.path.join(".build", "downloads")
 COLLECTIONS = ("amazon/aws", "ansible/posix", "community/general")
-GET_PIP_CACHE = os.path.expanduser("~/.ansible/test/cache/get_pip_24_2.py")
+# The names under which each supported ansible-test looks for get-pip.py in its cache.
+GET_PIP_CACHES = [os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % version)
+                  for version in ("23_1_2", "24_2", "25_2")]
 GET_PIP_SEED = '''\
 """Stand-in for get-pip.py: install pip from the standard library's bundled wheel."""
 import glob
+import json
 import os
 import sys
 
@@ -50,38 +55,50 @@ sys.exit(main(["install", "--upgrade", "--force-reinstall"] + args))
 '''
 
 
-def ansible_wheel():
-    found = glob.glob(os.path.join(DOWNLOADS, "ansible-12.3.0-*.whl"))
+def ansible_wheel(package=ANSIBLE_PACKAGE, python=sys.executable):
+    """The wheel of ``package`` (ansible==X), downloaded once; ``python`` is one the release supports."""
+    pattern = os.path.join(DOWNLOADS, "ansible-%s-*.whl" % package.split("==")[1])
+    found = glob.glob(pattern)
     if not found:
         os.makedirs(DOWNLOADS, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", ANSIBLE_PACKAGE,
-                        "-d", DOWNLOADS], check=True)
-        found = glob.glob(os.path.join(DOWNLOADS, "ansible-12.3.0-*.whl"))
+        subprocess.run([python, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+                        package, "-d", DOWNLOADS], check=True)
+        found = glob.glob(pattern)
     return found[0]
 
 
+def _manifest_version(data):
+    return json.loads(data)["collection_info"]["version"]
+
+
 def install_collection(wheel, root, collection):
+    """Unpack ``collection`` from the ``ansible`` wheel into ``root``, unless that version is already there."""
     target = os.path.join(root, "ansible_collections", collection)
-    if os.path.exists(os.path.join(target, "MANIFEST.json")):
-        return
-    shutil.rmtree(target, ignore_errors=True)
     prefix = "ansible_collections/%s/" % collection
+    with zipfile.ZipFile(wheel) as archive:
+        wanted = _manifest_version(archive.read(prefix + "MANIFEST.json"))
+    if os.path.exists(os.path.join(target, "MANIFEST.json")):
+        with open(os.path.join(target, "MANIFEST.json"), encoding="utf-8") as handle:
+            if _manifest_version(handle.read()) == wanted:
+                return
+    shutil.rmtree(target, ignore_errors=True)
     with zipfile.ZipFile(wheel) as archive:
         for member in archive.namelist():
             if member.startswith(prefix) and not member.endswith("/"):
                 archive.extract(member, root)
-    print("%s installed in %s" % (collection.replace("/", "."), root))
+    print("%s %s installed in %s" % (collection.replace("/", "."), wanted, root))
 
 
 def seed_get_pip():
     """Seed the cache, unless it holds the real script (fetched where the host is reachable)."""
-    if os.path.exists(GET_PIP_CACHE):
-        with open(GET_PIP_CACHE, encoding="utf-8") as handle:
-            if GET_PIP_SEED.splitlines()[0] not in handle.read():
-                return
-    os.makedirs(os.path.dirname(GET_PIP_CACHE), exist_ok=True)
-    with open(GET_PIP_CACHE, "w", encoding="utf-8") as handle:
-        handle.write(GET_PIP_SEED)
+    for cache in GET_PIP_CACHES:
+        if os.path.exists(cache):
+            with open(cache, encoding="utf-8") as handle:
+                if GET_PIP_SEED.splitlines()[0] not in handle.read():
+                    continue
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        with open(cache, "w", encoding="utf-8") as handle:
+            handle.write(GET_PIP_SEED)
 
 
 def main():

@@ -32,9 +32,13 @@ class ModuleContext:
 
     def __init__(self, module):
         self.module = module
-        self.params = module.params
-        self.check_mode = module.check_mode
-        self.diff = module._diff  # pylint: disable=protected-access
+        # AnsibleAWSModule wraps an AnsibleModule in ``_module`` and forwards
+        # other attributes to it only from amazon.aws 9.5.0 (``__getattr__``):
+        # what only AnsibleModule has is asked of the AnsibleModule itself.
+        self.ansible_module = getattr(module, "_module", module)  # pylint: disable=protected-access
+        self.params = self.ansible_module.params
+        self.check_mode = self.ansible_module.check_mode
+        self.diff = self.ansible_module._diff  # pylint: disable=protected-access
         self.secrets = set()
 
     @property
@@ -45,10 +49,10 @@ class ModuleContext:
         return self.module.client(service, retry_decorator=retry_decorator)
 
     def run_command(self, argv, environ_update=None):
-        return self.module.run_command(argv, environ_update=environ_update)
+        return self.ansible_module.run_command(argv, environ_update=environ_update)
 
     def find_executable(self, name):
-        return self.module.get_bin_path(name)
+        return self.ansible_module.get_bin_path(name)
 
     def warn(self, msg):
         self.module.warn(msg)

@@ -330,9 +330,11 @@ def _read_until(response, deadline):
     """The whole body, or _DeadlinePassed: each read waits at most the time left (a per-read timeout alone
     lets a server that sends one byte at a time hold the task for ever)."""
     chunks = []
-    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
     while True:
-        if sock is not None:
+        # Looked up before each read: once the body is complete the response drops its connection, and
+        # Python 3.13 closes the socket then (a timeout set on it fails with EBADF).
+        sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+        if sock is not None and sock.fileno() != -1:
             sock.settimeout(_remaining(deadline))
         chunk = response.read1(65536) if hasattr(response, "read1") else response.read(65536)
         if not chunk:

@@ -43,7 +43,8 @@ VARIANTS = {
     "default": ([], {}),
     "-vvvv, display args": (["-vvvv"], {"DISPLAY_ARGS_TO_STDOUT": "true"}),
     "json callback -vvvv": (["-vvvv"], {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}),
-    "yaml callback -vvvv": (["-vvvv"], {"ANSIBLE_STDOUT_CALLBACK": "community.general.yaml"}),
+    # the default callback's yaml result format (community.general.yaml left community.general in 12)
+    "yaml result_format -vvvv": (["-vvvv"], {"ANSIBLE_CALLBACK_RESULT_FORMAT": "yaml"}),
     # their files are written under the site's temporary directory, which the scan searches
     "junit, log_plays -v": (["-v"], {"ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.junit,community.general.log_plays",
                                      "JUNIT_OUTPUT_DIR": "{tmp}/junit", "ANSIBLE_LOG_FOLDER": "{tmp}/log_plays"}),
