@@ -49,17 +49,14 @@ STEPS = ("sanity", "units", "integration")
 # "default" is the cell of `make test` (requirements-dev.txt, bootstrap_offline.ANSIBLE_PACKAGE).
 TOOLS = "tools"  # boto3 and botocore as pinned in requirements-dev.txt
 CELLS = [
-    # The ansible 10 package (core 2.17) ships amazon.aws 8.2.1, below the declared floor (9.0.0):
-    # this cell takes amazon.aws from the ansible 11.0.0 package, which ships 9.0.0.
-    ("core2.17", "2.17.14", "3.11", {"amazon/aws": "11.0.0", "ansible/posix": "10.7.0",
-                                     "community/general": "10.7.0"}, TOOLS),
+    # No 2.17 cell: on ansible-core 2.17 the leak suite finds the unlock code (loops over registered codes,
+    # json callback at -vvvv), so meta/runtime.yml requires 2.18.
     ("core2.18", "2.18.19", "3.11", {"*": "11.13.0"}, TOOLS),
     ("core2.19", "default", "3.11", {"*": "12.3.0"}, TOOLS),
     ("core2.20", "2.20.10", "3.12", {"*": "13.8.0"}, TOOLS),
     ("core2.21", "2.21.5", "3.13", {"*": "14.5.0"}, TOOLS),
     # The declared floors: meta/runtime.yml's requires_ansible, galaxy.yml's amazon.aws, requirements.txt's boto3.
-    ("floors", "2.17.0", "3.11", {"amazon/aws": "11.0.0", "ansible/posix": "10.7.0",
-                                  "community/general": "10.7.0"}, "1.34.0"),
+    ("floors", "2.18.0", "3.11", {"*": "11.0.0"}, "1.34.0"),
 ]
 # What a cell's virtualenv holds besides ansible-core and boto3/botocore (pins from requirements-dev.txt).
 TEST_TOOLS = ("mock", "pytest", "pytest-mock", "pytest-xdist", "PyYAML")
@@ -191,7 +188,8 @@ def run_cell(cell):
     else:
         home, venv = prepare(cell, log)
         variables = {"BIN": os.path.join(venv, "bin"), "COLLECTIONS": os.path.join(home, "collections"),
-                     "STAGE": os.path.join(home, "stage"), "TEST_PYTHON": python_version}
+                     "STAGE": os.path.join(home, "stage"), "TEST_PYTHON": python_version,
+                     "TEST_PATHS": "in_process"}
         collections_root = variables["COLLECTIONS"]
         python = os.path.join(venv, "bin", "python")
     times["setup"] = time.monotonic() - started
