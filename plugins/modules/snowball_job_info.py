@@ -35,9 +35,7 @@ options:
               WithAWSSortingFacility, WithAWS, InProgress, Complete, Cancelled, Listing, Pending]
 extends_documentation_fragment:
   - fieldops.snowball.in_process
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - fieldops.snowball.aws
 """
 
 EXAMPLES = r"""

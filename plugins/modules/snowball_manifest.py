@@ -44,9 +44,7 @@ options:
     default: false
 extends_documentation_fragment:
   - fieldops.snowball.in_process
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - fieldops.snowball.aws
 notes:
   - Check mode reports whether the manifest would be downloaded, without downloading it.
   - The manifest is downloaded from its presigned AWS URL with the same O(aws_ca_bundle) and O(validate_certs) as the

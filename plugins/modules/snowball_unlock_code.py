@@ -52,9 +52,7 @@ options:
     default: true
 extends_documentation_fragment:
   - fieldops.snowball.in_process
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - fieldops.snowball.aws
 notes:
   - Supports check mode. With O(dest) it fetches the code to tell whether the file would change, but writes nothing.
   - The API is called at most twice (C(DescribeJob), C(GetJobUnlockCode)).
