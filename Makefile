@@ -22,14 +22,14 @@ STARTED := $(shell date +%s)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test matrix bench env collection stage sanity units integration lint clean
+.PHONY: demo test matrix bench env collection stage sanity units integration lint importer clean
 
 demo: collection
 	$(BIN)/python scripts/demo.py
 
-test: sanity units integration lint
+test: sanity units integration lint importer
 	$(BIN)/python scripts/matrix.py --record-test $$(( $$(date +%s) - $(STARTED) ))
-	@echo "make test: sanity, units, integration and lint passed"
+	@echo "make test: sanity, units, integration, lint and importer passed"
 
 # sanity, units and integration on each supported ansible-core (scripts/matrix.py)
 matrix: env
@@ -81,6 +81,20 @@ integration: collection stage
 
 lint: stage
 	cd $(STAGED) && $(BIN)/ansible-lint
+
+# galaxy-importer, what Galaxy runs on an upload, on the tarball, configured as galaxy.ansible.com
+# runs it (.ci/galaxy-importer.cfg). Its own venv: its pins (attrs<24, flake8<7) clash with ours.
+IMPORTER := $(BUILD)/importer
+$(IMPORTER)/.installed: requirements-importer.txt
+	rm -rf $(IMPORTER) && $(PYTHON) -m venv $(IMPORTER)
+	$(IMPORTER)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-importer.txt
+	touch $@
+
+importer: collection $(IMPORTER)/.installed
+	rm -rf $(BUILD)/import && mkdir -p $(BUILD)/import
+	cd $(BUILD)/import && GALAXY_IMPORTER_CONFIG=$(abspath .ci/galaxy-importer.cfg) PATH=$(IMPORTER)/bin:$$PATH \
+	    $(IMPORTER)/bin/python -m galaxy_importer.main $(TARBALL) 2>&1 | tee importer.log
+	$(BIN)/python scripts/check_galaxy_import.py $(BUILD)/import/importer.log $(BUILD)/import/importer_result.json
 
 clean:
 	rm -rf $(VENV) $(BUILD)
