@@ -10,9 +10,12 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
+# The stand-ins come from this checkout, as the Makefile that runs this script does; they are not part
+# of the collection a user installs. The collection under test is the one installed from the tarball
+# (ANSIBLE_COLLECTIONS_PATH, set by the Makefile), which ansible-playbook loads.
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import Site  # noqa: E402
+from standins.harness import Site  # noqa: E402
 
 
 def main():
