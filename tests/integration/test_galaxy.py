@@ -127,3 +127,13 @@ def test_installed_collection_declares_its_dependencies_to_ansible_builder(alone
     ours = sorted(line.split("#")[0].strip() for line in data["python"] if line.endswith("fieldops.snowball"))
     assert ours == sorted(requirement_lines("requirements.txt"))
     assert not any(line.endswith("fieldops.snowball") for line in data.get("system") or [])
+
+
+def test_the_tarball_holds_what_a_user_runs_and_not_the_checkout_tools():
+    """make demo and make bench take the stand-ins from the checkout; nothing installed needs tests/."""
+    installed = installed_collection()
+    for name in ("tests", "scripts", "bench", "Makefile", "requirements-dev.txt", "requirements-importer.txt"):
+        assert not os.path.exists(os.path.join(installed, name)), name
+    for name in ("README.md", "requirements.txt", "bindep.txt", "meta/execution-environment.yml",
+                 "roles/snowball_unlock/README.md", "playbooks/unlock.yml"):
+        assert os.path.isfile(os.path.join(installed, name)), name
