@@ -55,4 +55,5 @@ options:
         E(HOME) is not the user's, or for a profile written there by M(fieldops.snowball.snowball_edge_profile)
         with the same O(config_path).
     type: path
+    version_added: 0.2.0
 """

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: snowball_edge_credentials
 short_description: Write an AWS CLI and SDK profile for an unlocked Snowball Edge device
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Asks the device, through the Snowball Edge client, for its access key (C(list-access-keys),
     C(get-secret-access-key)) and its certificate (C(list-certificates), C(get-certificate)), and writes an
