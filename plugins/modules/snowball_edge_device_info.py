@@ -21,13 +21,13 @@ options:
     description:
       - With O(profile), the device the play means (its IP or C(https://IP)). A saved profile that names another
         endpoint is not used to ask a device (it would ask the wrong one, for example after a typo in the
-        inventory was corrected): the module warns and returns RV(profile_found=false).
+        inventory was corrected); the module warns and returns RV(profile_found=false).
     type: str
     version_added: 0.2.0
   expected_job_id:
     description:
       - With O(profile), the job the play means. A saved profile written for another job is not used to ask
-        the device: the module warns and returns RV(profile_found=false).
+        the device; the module warns and returns RV(profile_found=false).
     type: str
     version_added: 0.2.0
 author:
