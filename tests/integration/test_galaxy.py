@@ -115,7 +115,7 @@ def test_execution_environment_definition_creates_a_build_context(tmp_path):
     assert "ansible-galaxy collection install" in containerfile
     assert "introspect --user-pip=requirements.txt --user-bindep=bindep.txt" in containerfile
     assert 'ARG PYCMD="/usr/bin/python3.11"' in containerfile
-    assert "ansible-core>=2.18.0" in containerfile
+    assert "ansible-core>=2.19.0" in containerfile
 
 
 def test_installed_collection_declares_its_dependencies_to_ansible_builder(alone):

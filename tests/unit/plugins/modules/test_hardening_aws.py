@@ -15,6 +15,12 @@ from ansible_collections.fieldops.snowball.plugins.modules import snowball_manif
 from ansible_collections.fieldops.snowball.plugins.modules import snowball_unlock_code
 
 
+def own(result):
+    """The result less Ansible's deprecations of other collections' imports (amazon.aws 10 on ansible-core 2.20
+    carries one, with the import's call stack)."""
+    return {key: value for key, value in result.items() if key != "deprecations"}
+
+
 def aws_args(site, **args):
     return dict(args, endpoint_url=site.endpoint_url, region="us-east-1")
 
@@ -82,7 +88,7 @@ def test_malformed_unlock_code_answer_is_explained(site, run_module, body):
     site.world.faults.malformed_next = [body]
     result = run_module(snowball_unlock_code, aws_args(site, job_id=job_id))
     assert result["failed"] and "without a usable UnlockCode" in result["msg"] and job_id in result["msg"]
-    assert "Traceback" not in repr(result) and "abcde" not in repr(result)
+    assert "Traceback" not in repr(own(result)) and "abcde" not in repr(result)
 
 
 @pytest.mark.parametrize("body", [b'{"JobMetadata": {"JobId": "JID', b'{"JobMetadata": "x"}', b'[]'])
@@ -92,7 +98,7 @@ def test_malformed_describe_job_answer_is_explained(site, run_module, body):
     site.world.faults.malformed_next = [body]
     result = run_module(snowball_unlock_code, aws_args(site, job_id=job_id))
     assert result["failed"] and ("without a usable JobMetadata" in result["msg"] or "could not be read" in result["msg"])
-    assert "Traceback" not in repr(result) and "AttributeError" not in repr(result)
+    assert "Traceback" not in repr(own(result)) and "AttributeError" not in repr(own(result))
     assert site.world.count("GetJobUnlockCode") == 0
 
 
