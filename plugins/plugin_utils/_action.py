@@ -37,7 +37,6 @@ try:
 except ImportError:
     HAS_BOTOCORE = False
 
-from ansible.errors import AnsibleAction
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_text
@@ -277,8 +276,8 @@ class SnowballAction(ActionBase):
         try:
             with _cleanups_run_on_interrupt():
                 result.update(self.execute(task_vars))
-        except AnsibleAction as error:
-            result.update(error.result)
+        # An AnsibleActionFail (bad arguments, a secret that cannot be pipelined) is left to ansible-core, which
+        # turns it into the failed result: from 2.21 on, its ``result`` no longer holds ``failed`` and ``msg``.
         finally:  # also when an error escapes: ansible-core then prints the item in the failure's label
             if self._task.loop is not None or self._task.loop_with:
                 self._mask_loop_item(task_vars or {}, result)

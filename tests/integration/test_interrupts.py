@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, device_vars
+from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, device_vars, regular_files
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import TRANSIENT_PREFIX
 
 DEADLINE = 60
@@ -34,16 +34,11 @@ def wait_for(condition, what):
 
 def files_holding(site, code):
     found = []
-    for root in (site.home, site.tmp):
-        for directory, _dirs, names in os.walk(root):
-            for name in names:
-                path = os.path.join(directory, name)
-                if os.path.islink(path):
-                    continue
-                with open(path, "rb") as handle:
-                    data = handle.read()
-                if code.encode() in data or code.replace("-", "").encode() in data:
-                    found.append(path)
+    for path in regular_files(site.home, site.tmp):
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if code.encode() in data or code.replace("-", "").encode() in data:
+            found.append(path)
     return sorted(found)
 
 

@@ -31,7 +31,7 @@ import time
 
 import pytest
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, Site, device_vars, module_play
+from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, Site, device_vars, module_play, regular_files
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import TRANSIENT_PREFIX
 
@@ -108,14 +108,10 @@ class Scan:
                 return
 
     def files(self, allowed):
-        for root in (self.site.home, self.site.tmp):
-            for directory, _dirs, names in os.walk(root):
-                for name in names:
-                    path = os.path.join(directory, name)
-                    if path in allowed or os.path.islink(path):
-                        continue
-                    with open(path, "rb") as handle:
-                        self.text("file " + os.path.relpath(path, self.site.root), handle.read().decode("utf-8", "replace"))
+        for path in regular_files(self.site.home, self.site.tmp):
+            if path not in allowed:
+                with open(path, "rb") as handle:
+                    self.text("file " + os.path.relpath(path, self.site.root), handle.read().decode("utf-8", "replace"))
         # the real temporary directory, for anything that ignored TMPDIR
         for entry in os.scandir("/tmp"):
             if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime >= self.started:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, Site, device_vars, module_play, result_of
+from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, Site, device_vars, module_play, regular_files, result_of
 
 JSON = {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
 
@@ -27,14 +27,11 @@ def module_runs(site):
 
 def code_holders(site, code):
     holders = []
-    for root in (site.home, site.tmp):
-        for directory, _dirs, names in os.walk(root):
-            for name in names:
-                path = os.path.join(directory, name)
-                if path != site.config_path() and not os.path.islink(path):
-                    with open(path, "rb") as handle:
-                        if code.encode() in handle.read():
-                            holders.append(path)
+    for path in regular_files(site.home, site.tmp):
+        if path != site.config_path():
+            with open(path, "rb") as handle:
+                if code.encode() in handle.read():
+                    holders.append(path)
     return holders
 
 

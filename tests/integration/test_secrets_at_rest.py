@@ -14,7 +14,7 @@ import os
 import pytest
 
 from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, device_vars, module_play
-from ansible_collections.fieldops.snowball.tests.standins.harness import result_of
+from ansible_collections.fieldops.snowball.tests.standins.harness import regular_files, result_of
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import TRANSIENT_PREFIX
 
@@ -34,13 +34,10 @@ def vault_password(site, name, password):
 
 def files_holding(site, code):
     found = []
-    for directory, _dirs, names in (entry for root in (site.home, site.tmp) for entry in os.walk(root)):
-        for name in names:
-            path = os.path.join(directory, name)
-            if not os.path.islink(path):
-                with open(path, "rb") as handle:
-                    if code.encode() in handle.read():
-                        found.append(path)
+    for path in regular_files(site.home, site.tmp):
+        with open(path, "rb") as handle:
+            if code.encode() in handle.read():
+                found.append(path)
     return sorted(found)
 
 

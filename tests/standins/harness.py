@@ -20,6 +20,7 @@ import collections
 import json
 import os
 import shlex
+import stat
 import subprocess
 import sys
 import textwrap
@@ -44,6 +45,18 @@ SIMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snowball_e
 TEST_PATH = os.environ.get("FIELDOPS_SNOWBALL_TEST_PATH", "in_process")
 if TEST_PATH not in ("in_process", "module"):
     raise ValueError("FIELDOPS_SNOWBALL_TEST_PATH must be in_process or module, not %r" % TEST_PATH)
+
+
+def regular_files(*roots):
+    """Every regular file under ``roots``: not a symbolic link, nor a socket or FIFO (ansible-core 2.21's
+    multiprocessing leaves its listener socket in the temporary directory when a run is killed), which cannot
+    be read as a file."""
+    for root in roots:
+        for directory, _dirs, names in os.walk(root):
+            for name in names:
+                path = os.path.join(directory, name)
+                if stat.S_ISREG(os.lstat(path).st_mode):
+                    yield path
 
 
 class Site:
