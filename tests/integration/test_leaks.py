@@ -114,9 +114,12 @@ class Scan:
                     self.text("file " + os.path.relpath(path, self.site.root), handle.read().decode("utf-8", "replace"))
         # the real temporary directory, for anything that ignored TMPDIR
         for entry in os.scandir("/tmp"):
-            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime >= self.started:
-                with open(entry.path, "rb") as handle:
-                    self.text("file " + entry.path, handle.read(1 << 20).decode("utf-8", "replace"))
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime >= self.started:
+                    with open(entry.path, "rb") as handle:
+                        self.text("file " + entry.path, handle.read(1 << 20).decode("utf-8", "replace"))
+            except FileNotFoundError:
+                pass  # another process's file, removed since the listing: nothing left to read
 
     def journal(self):
         if not shutil.which("journalctl") or not os.path.isdir("/run/systemd/journal"):
