@@ -203,8 +203,6 @@ def targets(params):
                                     "so give the IPs the nodes show on their displays." % value) from None
             nodes.append((_aws_profile.check_profile_name(node_profile_name(params["aws_profile"], ip)), ip,
                           "https://" + _url_host(ip)))
-        if len({ip for _name, ip, _endpoint in nodes}) != len(nodes):
-            raise SnowballError("cluster_ips names a node twice: give each node's IP once.")
         return nodes
     ip = None
     if params["endpoint"]:
