@@ -194,7 +194,7 @@ def fleet(root, count, throttle=0.0, args=IN_PROCESS, client_startup=None):
         unlocked = sum(1 for state in site.device_states().values() if state == "UNLOCKED")
         return sample, unlocked, len(site.client_invocations())
     finally:
-        site.stop()
+        site.close()
 
 
 def fleet_rows(root, runs=1, fleets=FLEETS, **options):
@@ -222,7 +222,7 @@ def floor_fleet(root, count):
         assert sample[1] == 0, sample[2][-3000:]
         return summary([sample])
     finally:
-        site.stop()
+        site.close()
 
 
 def growth(rows, fleets=FLEETS):
@@ -266,7 +266,7 @@ def main():
                     results["api"] = {"first_run_calls": first_calls, "first_run_downloads": first_downloads,
                                       "rerun_calls": rerun_calls, "rerun_unlock_calls": rerun_unlocks}
             finally:
-                site.stop()
+                site.close()
         if "fleet" in sections:
             results["fleet"] = fleet_rows(root, runs=FLEET_RUNS)
             results["load"].append(load())

@@ -50,7 +50,7 @@ def main():
             print("  unlock calls  %d (the re-run found the device unlocked)" % len(site.client_invocations("unlock-device")))
             print("  unlock code   never shown; kept only in %s (mode 0600)" % "~/.aws/snowball/config/snowball-edge.config")
         finally:
-            site.stop()
+            site.close()
     return 0
 
 

@@ -20,7 +20,7 @@ from ansible_collections.fieldops.snowball.tests.standins.harness import Site
 def site(tmp_path):
     site = Site(tmp_path)
     yield site
-    site.stop()
+    site.close()
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def tls_site(tmp_path):
     """A site whose API and manifest URLs are HTTPS, signed by a private CA (``tls_site.ca_bundle``)."""
     site = Site(tmp_path, tls=True)
     yield site
-    site.stop()
+    site.close()
 
 
 LEAK_REPORTS = os.path.join("tests", "output", "leaks")

@@ -334,7 +334,7 @@ def test_no_leak(tmp_path_factory, scenario):
                 assert scan.leaks == [], "%s / %s leaked into %s" % (scenario, variant, scan.leaks)
             check_secret_files(site)
         finally:
-            site.stop()
+            site.close()
     if scenario == "role main: success":  # the sampler is fast enough to catch the client while it unlocks
         assert any(row["client_sampled"] for row in rows), "no snowballEdge process was ever sampled"
     write_report(scenario, rows)

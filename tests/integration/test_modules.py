@@ -14,7 +14,7 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import module_play, result_of
+from ansible_collections.fieldops.snowball.tests.standins.harness import Site, module_play, result_of
 
 MODULES = ["snowball_job_info", "snowball_manifest", "snowball_unlock_code", "snowball_edge_profile",
            "snowball_edge_device_info", "snowball_edge_unlock"]
@@ -199,3 +199,15 @@ def test_unlock_refuses_a_profile_name_together_with_credentials(site):
     result = site.playbook(module_play(site, tasks))
     assert result.returncode != 0 and "mutually exclusive: profile|endpoint" in result.stdout, result.stdout
     assert site.client_invocations() == [] and not os.path.exists(site.config_path())
+
+
+def test_a_site_deep_in_the_file_system_still_runs_playbooks(tmp_path):
+    """ansible-core 2.21 starts an RPC server on a Unix socket under TMPDIR: the harness keeps TMPDIR short
+    wherever the site lives, or every playbook of a test with a long name fails before its first task."""
+    site = Site(tmp_path.joinpath(*["a-site-at-the-end-of-a-long-path"] * 4))
+    try:
+        job_id = site.add_device()
+        result = site.playbook(module_play(site, JOB_INFO_TASK % job_id))
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        site.close()

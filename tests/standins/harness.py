@@ -20,9 +20,11 @@ import collections
 import json
 import os
 import shlex
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import uuid
 
@@ -69,8 +71,10 @@ class Site:
         self.home = os.path.join(self.root, "home")
         self.sim_state = os.path.join(self.root, "sim")
         self.bin = os.path.join(self.root, "bin")
-        self.tmp = os.path.join(self.root, "tmp")
-        for directory in (self.home, self.sim_state, self.bin, self.tmp):
+        # TMPDIR stays short, apart from the site: ansible-core 2.21 puts its RPC server's Unix socket
+        # (TMPDIR/pymp-*/listener-*) under it, and a path over 107 bytes makes every playbook fail to start.
+        self.tmp = tempfile.mkdtemp(prefix="site-", dir="/tmp" if os.path.isdir("/tmp") else None)
+        for directory in (self.home, self.sim_state, self.bin):
             os.makedirs(directory, mode=0o700, exist_ok=True)
         self.devices = []
         self.client_startup = client_startup
@@ -99,6 +103,11 @@ class Site:
         if not self.stopped:
             self.stopped = True
             self.api.stop()
+
+    def close(self):
+        """Stop the API and remove the site's TMPDIR (the rest lives under ``root``, the caller's)."""
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     # --- jobs and devices
 

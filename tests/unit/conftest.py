@@ -47,7 +47,7 @@ def _site(tmp_path, monkeypatch, **options):
 def site(tmp_path, monkeypatch):
     site = _site(tmp_path, monkeypatch)
     yield site
-    site.stop()
+    site.close()
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def tls_site(tmp_path, monkeypatch):
     """A site whose API and manifest URLs are HTTPS, signed by a private CA (``tls_site.ca_bundle``)."""
     site = _site(tmp_path, monkeypatch, tls=True)
     yield site
-    site.stop()
+    site.close()
 
 
 @pytest.fixture
