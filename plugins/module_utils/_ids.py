@@ -45,19 +45,23 @@ def check_job_id(job_id):
     return job_id
 
 
+def _matching(pattern, value, message):
+    """``value`` when it is a string ``pattern`` matches; SnowballError(``message`` % value) otherwise."""
+    if not isinstance(value, str) or not pattern.match(value):
+        raise SnowballError(message % (value,))
+    return value
+
+
 def check_client_profile_name(name):
     """``name`` when the Snowball Edge client can take it as a profile name; SnowballError otherwise."""
-    if not isinstance(name, str) or not _CLIENT_PROFILE_NAME.match(name):
-        raise SnowballError("Profile name %r is not usable: use up to 128 letters, digits and . _ - @ + = :, "
-                            "starting with a letter, digit, . _ @ or +." % (name,))
-    return name
+    return _matching(_CLIENT_PROFILE_NAME, name, "Profile name %r is not usable: use up to 128 letters, digits and "
+                     ". _ - @ + = :, starting with a letter, digit, . _ @ or +.")
 
 
 def check_aws_profile_name(name):
     """``name`` when it can be an AWS profile name here; SnowballError before anything is written otherwise."""
-    if not isinstance(name, str) or not _AWS_PROFILE_NAME.match(name):
-        raise SnowballError("aws_profile %r is not usable: use 1 to 128 letters, digits, '.', '_' or '-', starting "
-                            "with a letter or digit (no spaces, brackets, quotes or newlines)." % (name,))
+    _matching(_AWS_PROFILE_NAME, name, "aws_profile %r is not usable: use 1 to 128 letters, digits, '.', '_' or '-', "
+              "starting with a letter or digit (no spaces, brackets, quotes or newlines).")
     if name == "default":
         raise SnowballError("aws_profile 'default' would replace the credentials and region this laptop uses for AWS "
                             "itself (the unlock code and manifest come from there): choose a name for the device, "
@@ -67,7 +71,5 @@ def check_aws_profile_name(name):
 
 def check_access_key_id(value):
     """``value`` when it is an access key id; SnowballError with an example otherwise."""
-    if not isinstance(value, str) or not ACCESS_KEY_ID_PATTERN.match(value):
-        raise SnowballError("access_key_id %r is not an access key id (16 to 128 letters and digits, for example "
-                            "AKIAIOSFODNN7EXAMPLE)." % (value,))
-    return value
+    return _matching(ACCESS_KEY_ID_PATTERN, value, "access_key_id %r is not an access key id (16 to 128 letters "
+                     "and digits, for example AKIAIOSFODNN7EXAMPLE).")

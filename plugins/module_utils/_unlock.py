@@ -98,22 +98,6 @@ class Unlocker:
                 refused.append(device)
         self.just_asked = {_key(device) for device in devices if device["state"] == UNLOCKING}
         if refused:
-            raise SnowballError(refused_message(refused, self.job_id), devices=devices)
-
-    def _check_refused(self, devices):
-        """A device the unlock went to that is LOCKED at the next look, or back at LOCKED after UNLOCKING, refused
-        the credentials; AWS's own scripts (aws-snow-tools-for-eks-anywhere setup-tools/unlock-devices.sh) treat
-        LOCKED after unlocking as the failure. Fail at once instead of waiting for the timeout."""
-        refused = []
-        for device in devices:
-            key = _key(device)
-            if device["state"] == UNLOCKING:
-                self.asked.add(key)
-                self.just_asked.add(key)
-            elif (device["state"] == LOCKED and device["reachability"] != UNREACHABLE and key in self.just_asked):
-                refused.append(device)
-        self.just_asked = {_key(device) for device in devices if device["state"] == UNLOCKING}
-        if refused:
             raise SnowballError(refused_message(refused, self.client.job_id), devices=devices)
 
     def _warn_unreachable(self, devices):

@@ -6,10 +6,24 @@ certificates."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.fieldops.snowball.tests.standins.snowball_api import make_certificate
 from ansible_collections.fieldops.snowball.tests.unit.plugins.fake_task import make_task
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A private home for the AWS files, and none of this machine's AWS settings."""
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
 
 @pytest.fixture
 def fake_task(tmp_path_factory):

@@ -32,18 +32,6 @@ from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.devic
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import FakeDevice
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """A private home, and none of this machine's AWS settings."""
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    home = tmp_path / "home"
-    home.mkdir(mode=0o700)
-    monkeypatch.setenv("HOME", str(home))
-    return home
-
-
 def client_config(home):
     return str(home / ".aws" / "snowball" / "config" / "snowball-edge.config")
 

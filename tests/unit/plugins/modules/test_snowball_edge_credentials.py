@@ -75,18 +75,6 @@ def test_main_writes_each_node_and_returns_no_secret(site, run_module):
 NOTICE = '{"Notice": "A newer Snowball Edge client is available"}\n'
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """A private home for the AWS files, and none of this machine's AWS settings."""
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    home = tmp_path / "home"
-    home.mkdir(mode=0o700)
-    monkeypatch.setenv("HOME", str(home))
-    return home
-
-
 def task_params(**given):
     base = {"aws_profile": "bench-aws", "access_key_id": None, "ca_bundle_dest": None}
     base.update(given)
