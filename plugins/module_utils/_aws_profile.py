@@ -157,16 +157,16 @@ def write_aws_profile(files, device, check_mode=False, diff=False, warn=None):
 def credentials_target(name, access_key_id, secret):
     # botocore looks the profile up in the credentials file by its exact section name.
     return Section(name, lambda header: header == name,
-                    {"aws_access_key_id": access_key_id, "aws_secret_access_key": secret},
-                    remove=_STALE_CREDENTIAL_KEYS)
+                   {"aws_access_key_id": access_key_id, "aws_secret_access_key": secret},
+                   remove=_STALE_CREDENTIAL_KEYS)
 
 
 def config_targets(name, ca_bundle, device_ip):
     services = services_section(name)
     profile = Section("profile %s" % name, lambda header: botocore_name(header, "profile") == name,
-                       {"region": REGION, "ca_bundle": ca_bundle, "services": services})
+                      {"region": REGION, "ca_bundle": ca_bundle, "services": services})
     endpoints = Section("services %s" % services, lambda header: botocore_name(header, "services") == services,
-                         {service: {"endpoint_url": url} for service, url in endpoint_urls(device_ip).items()})
+                        {service: {"endpoint_url": url} for service, url in endpoint_urls(device_ip).items()})
     return [profile, endpoints]
 
 

@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import pwd
-import re
 import shutil
 import stat
 import tempfile

@@ -109,7 +109,6 @@ class Unlocker:
                               % (_label(device), device["state"], device["association"], BOOT_MINUTES))
 
 
-
 def _key(device):
     return device["ip"] or device["id"]
 

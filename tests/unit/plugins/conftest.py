@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.fieldops.snowball.tests.standins.snowball_api import make_certificate
 from ansible_collections.fieldops.snowball.tests.unit.plugins.fake_task import make_task
 
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """A private home for the AWS files, and none of this machine's AWS settings."""

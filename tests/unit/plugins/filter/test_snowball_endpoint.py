@@ -15,4 +15,3 @@ def test_an_endpoint_is_normalised_and_a_bad_one_refused():
     assert snowball_endpoint("192.0.2.10") == "https://192.0.2.10"
     with pytest.raises(AnsibleFilterError):
         snowball_endpoint("192.0.2.10;reboot")
-

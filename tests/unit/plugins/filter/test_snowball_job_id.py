@@ -18,10 +18,8 @@ def test_a_job_id_passes_unchanged():
     assert snowball_job_id("M" + JOB_ID[1:]) == "M" + JOB_ID[1:]
 
 
-
 @pytest.mark.parametrize("value", [JOB_ID.upper(), JOB_ID + " ", JOB_ID[:-2] + ";$(id)", "../../../etc/passwd", "",
                                    None, 42])
 def test_anything_else_is_refused_with_the_form_expected(value):
     with pytest.raises(AnsibleFilterError, match="job_id must be a Snowball job id.*for example " + JOB_ID):
         snowball_job_id(value)
-

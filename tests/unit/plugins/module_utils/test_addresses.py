@@ -79,7 +79,7 @@ def test_endpoint_is_added_to_cluster_ips_once_and_duplicates_are_refused():
 
 def test_device_endpoints():
     assert _addresses.endpoint_urls("2001:db8::10") == {"s3": "https://[2001:db8::10]:8443",
-                                                          "ec2": "https://[2001:db8::10]:8243"}
+                                                        "ec2": "https://[2001:db8::10]:8243"}
     assert _addresses.device_ip("https://[2001:DB8::10]/") == "2001:db8::10"
     with pytest.raises(SnowballError, match="device_ip 'snowball.example.net' is not an IP address"):
         _addresses.device_ip("snowball.example.net")

@@ -52,6 +52,7 @@ def run(home, device, **params):
     return _aws_profile.write_aws_profile(files, reading, check_mode=options.get("check_mode", False),
                                           diff=options.get("diff", False), warn=options.get("warn"))
 
+
 def tree(path):
     """Every file under ``path`` with its bytes."""
     found = {}

@@ -142,7 +142,7 @@ def test_a_failed_command_is_explained_and_classified(fake_task, tmp_path):
         return 1, "", "Connect to 192.0.2.10:9091 failed: Connection refused (Connection refused)"
 
     client = _client.EdgeClient(fake_task(refusing, tmp_path))
-    with client.session(), pytest.raises(SnowballError, match="describe-device failed \\(exit 1\\): The device is not "
-                                                               "reachable yet") as error:
+    with client.session(), pytest.raises(SnowballError, match="describe-device failed \\(exit 1\\): The device is "
+                                                              "not reachable yet") as error:
         client.describe()
     assert error.value.facts == {"client_rc": 1, "client_error": "Connection refused"}

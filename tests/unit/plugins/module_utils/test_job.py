@@ -113,7 +113,7 @@ def test_aws_refusal_of_credentials_explains_the_360_day_rule():
     error = botocore.exceptions.ClientError(
         {"Error": {"Code": "InvalidJobStateException", "Message": "The credentials expired."}}, "GetJobUnlockCode")
     metadata = job_metadata(LongTermPricingId="LTPID" + "0" * 36,
-                   CreationDate=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=400, hours=1))
+                            CreationDate=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=400, hours=1))
     message = _job.aws_error(error, "GetJobUnlockCode", metadata["JobId"], "us-east-1", job=metadata).msg
     assert "360 days after the job was created" in message and "AWS Support" in message
     assert "long-term pricing LTPID" in message and "400 days ago" in message
