@@ -247,6 +247,7 @@ def store_private_file(path, data, what, check_mode=False, create_parent=False, 
     ``what`` names the content in an error message.
     """
     resolve_mode(mode)  # refuse a bad mode before anything is written
+    check_private_destination(path, missing_parent_ok=create_parent or check_mode)
     try:
         plan = FilePlan(path, data, mode=mode)
         if plan.changed and not check_mode:
