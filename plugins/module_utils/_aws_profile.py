@@ -234,10 +234,11 @@ def apply_plans(plans, check_mode=False):
     """Write the plans in order (each atomically), unless ``check_mode``; True when any changed."""
     changed = False
     for plan in plans:
-        if plan.changed and not check_mode:
-            try:
-                plan.apply(create_parent=True)
-            except _FILE_ERRORS as error:
-                raise _file_error(plan.path, error) from None
-        changed |= plan.changed
+        if check_mode:
+            changed |= plan.changed
+            continue
+        try:
+            changed |= plan.apply(create_parent=True)  # also an unchanged file's leftovers go: they hold the secret
+        except _FILE_ERRORS as error:
+            raise _file_error(plan.path, error) from None
     return changed

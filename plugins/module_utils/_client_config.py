@@ -27,7 +27,6 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._files import en
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import locked
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import os_error_text
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import read_bytes
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import remove_stale_temporaries
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_client_profile_name
 
@@ -254,9 +253,7 @@ class ProfileStore:
             plan = FilePlan(self.path, data)
             changed = before != profile or plan.mode_changed
             if not self.check_mode:
-                # Under the lock no write of ours is under way: a temporary file is a killed write's leftover.
-                changed |= remove_stale_temporaries(self.path)
-                plan.apply()
+                changed |= plan.apply()
         return changed, before, profile
 
 

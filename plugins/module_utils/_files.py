@@ -225,13 +225,15 @@ class FilePlan:
         return self.content_changed or self.mode_changed
 
     def apply(self, create_parent=False):
-        """Write the file if it changes. Under a ``locked`` lock of its directory that every writer of the file
-        takes, a killed write's leftovers are removed first: no other write of it is under way."""
-        remove_stale_temporaries(self.path)
+        """Write the file if it changes; True when anything changed. Only under a ``locked`` lock of its directory
+        that every writer of the file takes: a killed write's leftovers (each a copy of the file) are removed
+        first, as no other write of it can be under way, and that counts as a change."""
+        removed = remove_stale_temporaries(self.path)
         if self.content_changed:
             replace_private_file(self.path, self.data, mode=0o600, create_parent=create_parent)
         if stat.S_IMODE(os.stat(self.path).st_mode) != self.mode:
             os.chmod(self.path, self.mode)
+        return removed or self.changed
 
     def diff(self):
         before, after = self.diff_before, self.diff_after
@@ -249,13 +251,12 @@ def store_private_file(path, data, what, check_mode=False, create_parent=False, 
     resolve_mode(mode)  # refuse a bad mode before anything is written
     check_private_destination(path, missing_parent_ok=create_parent or check_mode)
     try:
-        plan = FilePlan(path, data, mode=mode)
-        if plan.changed and not check_mode:
-            with locked([path], create=create_parent):
-                plan.apply(create_parent=create_parent)
+        if check_mode:
+            return FilePlan(path, data, mode=mode).changed
+        with locked([path], create=create_parent):
+            return FilePlan(path, data, mode=mode).apply(create_parent=create_parent)
     except OSError as error:
         raise SnowballError("Could not write %s to %s: %s" % (what, path, os_error_text(error)), path=path) from None
-    return plan.changed
 
 
 def _fsync_directory(directory):

@@ -270,6 +270,17 @@ def test_a_world_writable_directory_is_refused(home, pem):
     assert os.listdir(home / ".aws") == []
 
 
+def test_a_killed_writes_copies_of_the_secret_are_removed(home, pem):
+    run(home, FakeDevice(pem))
+    aws = home / ".aws"
+    leftovers = [aws / ".credentials.q1w2e3r4", aws / ".config.a1s2d3f4"]
+    for leftover in leftovers:
+        leftover.write_text("aws_secret_access_key = %s\n" % SECRET)
+    (aws / ".credentials.bak").write_text("a backup the user made")
+    assert run(home, FakeDevice(pem, keys={KEY: NEW_SECRET}))["changed"] is True
+    assert not any(leftover.exists() for leftover in leftovers) and (aws / ".credentials.bak").exists()
+
+
 def test_a_failed_write_leaves_the_old_file(home, pem, monkeypatch):
     run(home, FakeDevice(pem))
     before = tree(home)
