@@ -185,6 +185,21 @@ def parse_device(raw, command, out, err):
             "association": (raw.get("ClusterAssociation") or {}).get("State")}
 
 
+def overall_state(devices):
+    """UNLOCKED when every device is, else UNLOCKING when any is, else LOCKED when any is."""
+    states = {device["state"] for device in devices}
+    if states == {UNLOCKED}:
+        return UNLOCKED
+    if UNLOCKING in states:
+        return UNLOCKING
+    return LOCKED if LOCKED in states else next(iter(states), None)
+
+
+def device_result(devices):
+    """The device_state and devices of a module result."""
+    return {"device_state": overall_state(devices), "devices": devices}
+
+
 def _no_state(command, out, err):
     """Exit 0 without a state that can be read: a failure, never a success."""
     advice = _classify(out, err)[1]

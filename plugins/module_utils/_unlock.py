@@ -14,6 +14,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client import L
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKED
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKING
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNREACHABLE
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import overall_state
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
 
@@ -154,16 +155,3 @@ def refused_message(refused, job_id):
             "download that job's manifest again and fetch its unlock code (fieldops.snowball.snowball_manifest, "
             "snowball_unlock_code), then run again. If they are that job's, the job may be past its 360 days: "
             "contact AWS Support." % (names, mismatch))
-
-
-def overall_state(devices):
-    states = {device["state"] for device in devices}
-    if states == {UNLOCKED}:
-        return UNLOCKED
-    if UNLOCKING in states:
-        return UNLOCKING
-    return LOCKED if LOCKED in states else next(iter(states), None)
-
-
-def device_result(devices):
-    return {"device_state": overall_state(devices), "devices": devices}

@@ -107,12 +107,12 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._addresses impor
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_ARGUMENT_RULES
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_ARGUMENT_SPEC
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import EdgeClient
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import device_result
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import manifest_failure
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import ProfileStore
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
-from ansible_collections.fieldops.snowball.plugins.module_utils._unlock import device_result
 
 ARGUMENT_SPEC = dict(
     CLIENT_ARGUMENT_SPEC,

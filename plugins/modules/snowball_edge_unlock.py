@@ -111,13 +111,13 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client import C
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import LOCKED
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKED
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import EdgeClient
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import device_result
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import manifest_failure
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import overall_state
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_job_id
 from ansible_collections.fieldops.snowball.plugins.module_utils._unlock import Unlocker
-from ansible_collections.fieldops.snowball.plugins.module_utils._unlock import device_result
-from ansible_collections.fieldops.snowball.plugins.module_utils._unlock import overall_state
 
 ARGUMENT_SPEC = dict(
     CLIENT_ARGUMENT_SPEC,

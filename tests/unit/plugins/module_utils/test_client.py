@@ -146,3 +146,9 @@ def test_a_failed_command_is_explained_and_classified(fake_task, tmp_path):
                                                               "not reachable yet") as error:
         client.describe()
     assert error.value.facts == {"client_rc": 1, "client_error": "Connection refused"}
+
+
+def test_overall_state():
+    assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "UNLOCKED"}]) == "UNLOCKED"
+    assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "UNLOCKING"}]) == "UNLOCKING"
+    assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "LOCKED"}]) == "LOCKED"

@@ -12,12 +12,6 @@ from ansible_collections.fieldops.snowball.plugins.module_utils import _unlock
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
 
-def test_overall_state():
-    assert _unlock.overall_state([{"state": "UNLOCKED"}, {"state": "UNLOCKED"}]) == "UNLOCKED"
-    assert _unlock.overall_state([{"state": "UNLOCKED"}, {"state": "UNLOCKING"}]) == "UNLOCKING"
-    assert _unlock.overall_state([{"state": "UNLOCKED"}, {"state": "LOCKED"}]) == "LOCKED"
-
-
 def test_cluster_member_reachability_and_association_are_read():
     """describe-cluster's Devices carry NetworkReachability and ClusterAssociation (API types.go Device)."""
     raw = {"DeviceId": "JID1", "UnlockStatus": {"State": "LOCKED"}, "ActiveNetworkInterface": {"IpAddress": "192.0.2.3"},
