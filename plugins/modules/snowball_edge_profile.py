@@ -139,9 +139,11 @@ ARGUMENT_SPEC = dict(
     cluster_ips=dict(type="list", elements="str"),
     config_path=dict(type="path"),  # None: the client's own file, resolved in _profiles (not $HOME's)
 )
-# All three write the profile; none of them keeps an existing one (see keep_private).
-ARGUMENT_RULES = dict(required_together=[("unlock_code", "manifest_path", "endpoint")])
-_WRITES = ("endpoint", "manifest_path", "unlock_code", "job_id", "cluster_ips")
+# With state=present, all three write the profile and none of them keeps an existing one (see keep_private):
+# AnsibleModule has no rule for "all or none, only when state=present", so run() checks it.
+ARGUMENT_RULES = {}
+_CREDENTIALS = ("endpoint", "manifest_path", "unlock_code")
+_WRITES = _CREDENTIALS + ("job_id", "cluster_ips")
 
 
 def masked(profile, other):
@@ -177,7 +179,11 @@ def run(ctx):
     if store.warning:
         ctx.warn(store.warning)
     result = dict(changed=False, config_path=store.path, profile=params["name"])
-    if params["state"] == "present" and not params["endpoint"]:
+    missing = [name for name in _CREDENTIALS if not params[name]]
+    if params["state"] == "present" and missing and len(missing) < len(_CREDENTIALS):
+        raise SnowballError("%s missing: endpoint, manifest_path and unlock_code write the profile together (give "
+                            "none of them to keep an existing profile as it is)." % ", ".join(missing))
+    if params["state"] == "present" and missing:
         result["changed"] = keep_private(store, params)
         if result["changed"]:
             ctx.warn("%s was readable by other users; its mode is now 0600 (it holds unlock codes)." % store.path)

@@ -92,6 +92,16 @@ def test_name_alone_refuses_a_symlinked_or_world_writable_location(config, manif
         snowball_edge_profile.run(Task(name="bench", config_path=str(link)))
 
 
+def test_part_of_the_credentials_is_refused_and_nothing_written(config, manifest):
+    with pytest.raises(SnowballError, match="unlock_code missing: endpoint, manifest_path and unlock_code write the "
+                                            "profile together"):
+        snowball_edge_profile.run(Task(name="bench", config_path=config, manifest_path=manifest, endpoint="192.0.2.10"))
+    assert not os.path.exists(config)
+    # removing a profile needs none of them, and ignores them as before
+    assert snowball_edge_profile.run(Task(name="bench", config_path=config, state="absent",
+                                          unlock_code=CODE))["changed"] is False
+
+
 def test_profile_settings_without_the_credentials_are_refused(config, manifest):
     snowball_edge_profile.run(Task(name="bench", config_path=config, unlock_code=CODE, manifest_path=manifest,
                                    endpoint="192.0.2.10"))
