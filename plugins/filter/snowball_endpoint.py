@@ -36,7 +36,7 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import normalize_endpoint
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
 

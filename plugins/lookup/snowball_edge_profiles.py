@@ -42,7 +42,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
+from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import ProfileStore
 
 display = Display()
 

@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private files: written atomically, created with a private mode, never
-through a symlink and never into a world-writable directory.
+"""Private files: written atomically (only when their content or mode changes), created with a private mode,
+never through a symlink and never into a world-writable directory, under one lock per directory, with the
+leftovers of a killed write removed.
 
 Shared by the modules and by the controller-side action plugins, so the
 functions raise SnowballError and leave reporting to the caller.
@@ -10,6 +11,8 @@ functions raise SnowballError and leave reporting to the caller.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -18,6 +21,9 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+
+# What a diff shows in place of a secret.
+MASK = "********"
 
 
 def check_private_destination(path, missing_parent_ok=False):
@@ -178,6 +184,64 @@ def resolve_mode(mode, current=0o600):
     return bits
 
 
+@contextlib.contextmanager
+def locked(paths, create=False):
+    """Hold an exclusive lock on the directories of ``paths`` (each once, in order) while a read-modify-write
+    runs: a role writes one profile per device from parallel forks into one file.
+
+    ``create``: make a missing directory (mode 0700) first; otherwise a missing one is not locked."""
+    descriptors = []
+    try:
+        for directory in sorted({os.path.dirname(os.path.abspath(path)) for path in paths}):
+            if create and not os.path.isdir(directory):
+                os.makedirs(directory, mode=0o700, exist_ok=True)  # parallel forks race to create it
+            if os.path.isdir(directory):
+                descriptor = os.open(directory, os.O_RDONLY)
+                descriptors.append(descriptor)
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        for descriptor in descriptors:
+            os.close(descriptor)
+
+
+class FilePlan:
+    """One private file's new content and mode, computed (and checked) before anything is written; written
+    only when either differs. ``mode`` as resolve_mode takes it; ``diff_before``/``diff_after`` are what a
+    diff shows of the content (the caller masks secrets)."""
+
+    def __init__(self, path, data, mode=0o600, diff_before="", diff_after=""):
+        self.path, self.data = path, data
+        self.diff_before, self.diff_after = diff_before, diff_after
+        self.old = read_bytes(path)
+        self.old_mode = stat.S_IMODE(os.stat(path).st_mode) if self.old is not None else None
+        self.content_changed = self.old != data
+        # A symbolic mode applies to the file as it will be: a new content is written 0600 first.
+        self.mode = resolve_mode(mode, 0o600 if self.content_changed or self.old_mode is None else self.old_mode)
+        self.mode_changed = self.old_mode is not None and self.old_mode != self.mode
+
+    @property
+    def changed(self):
+        return self.content_changed or self.mode_changed
+
+    def apply(self, create_parent=False):
+        """Write the file if it changes; True when anything changed. Only under a ``locked`` lock of its directory
+        that every writer of the file takes: a killed write's leftovers (each a copy of the file) are removed
+        first, as no other write of it can be under way, and that counts as a change."""
+        removed = remove_stale_temporaries(self.path)
+        if self.content_changed:
+            replace_private_file(self.path, self.data, mode=0o600, create_parent=create_parent)
+        if stat.S_IMODE(os.stat(self.path).st_mode) != self.mode:
+            os.chmod(self.path, self.mode)
+        return removed or self.changed
+
+    def diff(self):
+        before, after = self.diff_before, self.diff_after
+        if self.mode_changed and not self.content_changed:
+            before, after = before + "# mode %04o\n" % self.old_mode, after + "# mode %04o\n" % self.mode
+        return {"before_header": self.path, "after_header": self.path, "before": before, "after": after}
+
+
 def store_private_file(path, data, what, check_mode=False, create_parent=False, mode=0o600):
     """Write ``data`` to ``path`` unless the file holds it already, then give it ``mode``.
 
@@ -185,19 +249,14 @@ def store_private_file(path, data, what, check_mode=False, create_parent=False, 
     ``what`` names the content in an error message.
     """
     resolve_mode(mode)  # refuse a bad mode before anything is written
+    check_private_destination(path, missing_parent_ok=create_parent or check_mode)
     try:
-        changed = read_bytes(path) != data
-        if changed and not check_mode:
-            replace_private_file(path, data, mode=0o600, create_parent=create_parent)
-        if os.path.exists(path):  # absent only in check mode
-            wanted = resolve_mode(mode, stat.S_IMODE(os.stat(path).st_mode))
-            if stat.S_IMODE(os.stat(path).st_mode) != wanted:
-                changed = True
-                if not check_mode:
-                    os.chmod(path, wanted)
+        if check_mode:
+            return FilePlan(path, data, mode=mode).changed
+        with locked([path], create=create_parent):
+            return FilePlan(path, data, mode=mode).apply(create_parent=create_parent)
     except OSError as error:
         raise SnowballError("Could not write %s to %s: %s" % (what, path, os_error_text(error)), path=path) from None
-    return changed
 
 
 def _fsync_directory(directory):

@@ -150,19 +150,24 @@ profiles:
             "ca_bundle": "/home/engineer/.aws/snowball/config/rack-192.0.2.10-ca-bundle.pem"}]
 """
 
-import ipaddress
-import os
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fieldops.snowball.plugins.module_utils import _aws_profile
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import check_device_ips
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import endpoint_ip
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import node_ip
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import node_profile_name
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import normalize_endpoint
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import url_host
+from ansible_collections.fieldops.snowball.plugins.module_utils._aws_profile import ProfileFiles
+from ansible_collections.fieldops.snowball.plugins.module_utils._aws_profile import write_aws_profile
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_ARGUMENT_RULES
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_ARGUMENT_SPEC
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import EdgeClient
+from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import default_config_path
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_RULES
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_SPEC
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeClient
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import check_device_ips
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
+from ansible_collections.fieldops.snowball.plugins.module_utils._device_credentials import read_device_credentials
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import default_config_path
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_access_key_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_aws_profile_name
 
 ARGUMENT_SPEC = dict(
     CLIENT_ARGUMENT_SPEC,
@@ -176,62 +181,59 @@ ARGUMENT_RULES = {
     # One file cannot be the CA bundle of several nodes: each node has its own certificate.
     "mutually_exclusive": CLIENT_ARGUMENT_RULES["mutually_exclusive"] + [("cluster_ips", "ca_bundle_dest")],
 }
-# The keys of one device's profile in the core's result; the files are the same for every device.
+# The keys of one device's profile in the result; the files are the same for every device.
 PROFILE_KEYS = ("aws_profile", "access_key_id", "device_ip", "region", "endpoints", "certificate_arns", "ca_bundle")
-
-
-def node_profile_name(aws_profile, ip):
-    """The AWS profile of one cluster node: ``NAME-IP``, with an IPv6 address's colons as ``-`` (a profile
-    name takes no colon or bracket)."""
-    return "%s-%s" % (aws_profile, str(ipaddress.ip_address(ip.strip("[]"))).replace(":", "-"))
-
-
-def _url_host(ip):
-    return "[%s]" % ip if ipaddress.ip_address(ip).version == 6 else ip
 
 
 def targets(params):
     """``[(AWS profile name, device IP or None, endpoint to ask or None)]``, every name checked before the
-    client runs. None for the IP: the core takes the one describe-device reports."""
+    client runs. None for the IP: the one describe-device reports."""
     if params["cluster_ips"]:
         nodes = []
         for value in check_device_ips(params["cluster_ips"]):
-            try:
-                ip = str(ipaddress.ip_address(value.strip("[]")))
-            except ValueError:
-                raise SnowballError("cluster_ips entry %r is not an IP address: each node's certificate names its IP, "
-                                    "so give the IPs the nodes show on their displays." % value) from None
-            nodes.append((_aws_profile.check_profile_name(node_profile_name(params["aws_profile"], ip)), ip,
-                          "https://" + _url_host(ip)))
-        return nodes
-    ip = None
-    if params["endpoint"]:
-        host = normalize_endpoint(params["endpoint"])[len("https://"):].strip("[]")
-        try:
-            ip = str(ipaddress.ip_address(host))
-        except ValueError:
-            ip = None  # a host name: the IP the device reports is the one its certificate names
-    return [(_aws_profile.check_profile_name(params["aws_profile"]), ip, None)]
+            ip = node_ip(value)
+            nodes.append((check_aws_profile_name(node_profile_name(params["aws_profile"], ip)), ip,
+                          "https://" + url_host(ip)))
+    else:
+        # A host name gives no IP: the IP the device reports is the one its certificate names.
+        ip = endpoint_ip(normalize_endpoint(params["endpoint"])) if params["endpoint"] else None
+        nodes = [(check_aws_profile_name(params["aws_profile"]), ip, None)]
+    return nodes
 
 
-class _Replay:
-    """The client for one device: each command runs once, and its answer is replayed when asked again, so
-    checking every node of a cluster before writing costs no second client run (a JVM start each)."""
-
-    def __init__(self, client, endpoint):
-        self.client, self.endpoint, self.answers = client, endpoint, {}
-
-    def __call__(self, args):
-        key = tuple(args)
-        if key not in self.answers:
-            self.answers[key] = self.client.run_command(args, endpoint=self.endpoint)
-        return self.answers[key]
+def _in_node(params, name, ip, error):
+    """``error`` naming the cluster node it concerns (a stand-alone device's as it is)."""
+    if not params["cluster_ips"]:
+        return error
+    return SnowballError("Cluster node %s (profile %s): %s" % (ip, name, error.msg),
+                         **dict(error.facts, device_ip=ip, aws_profile=name))
 
 
 def run(ctx):
-    """Write the AWS profile of the device (or of each node): read from the device, then written."""
+    """Write the AWS profile of the device (or of each node): every device read and every file checked first,
+    then written, so a node that is locked or has several keys fails the task before any profile is written."""
     params = ctx.params
-    nodes = targets(params)
+    # The default CA bundle goes beside the client's own config file, also when the client runs on a
+    # transient profile in a temporary home.
+    client_config_path = params["config_path"] or default_config_path()
+    if params["access_key_id"]:
+        check_access_key_id(params["access_key_id"])
+    nodes = []
+    for name, ip, endpoint in targets(params):
+        try:
+            nodes.append((ProfileFiles(name, params["ca_bundle_dest"], client_config_path), ip, endpoint))
+        except SnowballError as error:
+            raise _in_node(params, name, ip, error) from None
+    client = EdgeClient(ctx)
+    readings = []
+    with client.session():
+        for files, ip, endpoint in nodes:
+            try:
+                readings.append(read_device_credentials(client, endpoint, ip, params["access_key_id"],
+                                                        ctx.add_secret))
+            except SnowballError as error:
+                raise _in_node(params, files.name, ip, error) from None
+
     warnings = []
 
     def warn_once(msg):
@@ -239,35 +241,18 @@ def run(ctx):
             warnings.append(msg)
             ctx.warn(msg)
 
-    # The default CA bundle goes beside the client's own config file, also when the client runs on a
-    # transient profile in a temporary home.
-    client_config_path = params["config_path"] or default_config_path()
+    def write(check_mode, diff, warn):
+        results = []
+        for (files, ip, _endpoint), device in zip(nodes, readings):
+            try:
+                results.append(write_aws_profile(files, device, check_mode=check_mode, diff=diff, warn=warn))
+            except SnowballError as error:
+                raise _in_node(params, files.name, ip, error) from None
+        return results
 
-    def write(name, ip, runner, check_mode, diff, warn):
-        core_params = {"aws_profile": name, "access_key_id": params["access_key_id"],
-                       "ca_bundle_dest": params["ca_bundle_dest"], "device_ip": ip,
-                       "client_config_path": client_config_path}
-        try:
-            return _aws_profile.run(core_params, runner, check_mode=check_mode, diff=diff, environ=os.environ,
-                                    add_secret=ctx.add_secret, warn=warn)
-        except SnowballError as error:
-            if not params["cluster_ips"]:
-                raise
-            facts = dict(error.facts, device_ip=ip, aws_profile=name)
-            raise SnowballError("Cluster node %s (profile %s): %s" % (ip, name, error.msg), **facts) from None
-
-    client = EdgeClient(ctx)
-    results = []
-    with client.session():
-        runners = [_Replay(client, endpoint) for _name, _ip, endpoint in nodes]
-        if len(nodes) > 1 and not ctx.check_mode:
-            # Every node first, writing nothing: a node that is locked or has several keys fails the task
-            # before any profile is written. The answers are replayed below, not asked again.
-            for (name, ip, _endpoint), runner in zip(nodes, runners):
-                write(name, ip, runner, True, False, None)
-        for (name, ip, _endpoint), runner in zip(nodes, runners):
-            results.append(write(name, ip, runner, ctx.check_mode, ctx.diff, warn_once))
-
+    if len(nodes) > 1 and not ctx.check_mode:
+        write(True, False, None)  # every node's files planned, writing nothing: a layout problem fails first
+    results = write(ctx.check_mode, ctx.diff, warn_once)
     result = {
         "changed": any(entry["changed"] for entry in results),
         "credentials_file": results[0]["credentials_file"],

@@ -36,10 +36,11 @@ extends_documentation_fragment:
   - fieldops.snowball.in_process
   - fieldops.snowball.client
 notes:
-  - Read-only towards the device; supports check mode.
-  - With O(profile), the client's config file is checked first, as the profile module checks it. One that is a
-    symbolic link or in a world-writable directory is refused, and one that other users can read is set to
-    mode 0600 (the task then reports C(changed)), since it holds unlock codes.
+  - Read-only, towards the device and on this machine; never reports C(changed). Supports check mode.
+  - With O(profile), a client config file that is a symbolic link or in a world-writable directory is refused,
+    since it holds unlock codes. To make a readable config file private, run
+    M(fieldops.snowball.snowball_edge_profile) with only O(fieldops.snowball.snowball_edge_profile#module:name)
+    (the owner of that file).
 seealso:
   - module: fieldops.snowball.snowball_edge_unlock
 """
@@ -102,16 +103,16 @@ devices:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import normalize_endpoint
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_ARGUMENT_RULES
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_ARGUMENT_SPEC
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import EdgeClient
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import device_result
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import manifest_failure
+from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import ProfileStore
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_RULES
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_SPEC
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeClient
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import device_result
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import manifest_failure
 
 ARGUMENT_SPEC = dict(
     CLIENT_ARGUMENT_SPEC,
@@ -151,46 +152,36 @@ def _saved_elsewhere(profile, expected):
 
 
 def run(ctx):
-    """Ask the device (or cluster) for its unlock state. Read-only."""
+    """Ask the device (or cluster) for its unlock state. Read-only: never changes anything, here or on the device."""
     params = ctx.params
-    changed = False
-    # Every option (cluster_ips, endpoint, profile name, client, config path) is checked here, before the
-    # config file is read: a play learns of a bad one before it calls AWS, not after.
     client = EdgeClient(ctx)
     expected = _expected(params)
+    not_asked = dict(changed=False, profile_found=False, device_state=None, devices=[])
     if params["profile"]:
-        store = ProfileStore(params["config_path"], check_mode=ctx.check_mode)
-        # The store owns the config file: it is checked before anything is called (a symbolic link is
-        # refused here, not after the AWS calls of a play that would write it), and kept private on a
-        # re-run that writes nothing (an unlocked device).
-        if store.keep_private():
-            changed = True
-            ctx.warn("%s was readable by other users; its mode is now 0600 (it holds unlock codes)." % store.path)
-        # A profile the config file does not hold cannot be asked with: say so without a client run (a JVM start).
+        store = ProfileStore(params["config_path"], check_mode=True)
+        store.check_location()
         profile = store.get(params["profile"])
         if profile is None:
-            return dict(changed=changed, profile_found=False, device_state=None, devices=[])
-        # Nor can one whose manifest is gone from this laptop: the device would only be blamed for it, and a
-        # play (the role) that sees profile_found=false downloads the manifest again and rewrites the profile.
+            return not_asked
         manifest = profile.get("manifestPath")
         if not (isinstance(manifest, str) and os.path.isfile(manifest)):
             ctx.warn("Profile %s names the manifest %s, which is not on this laptop: the device was not asked. "
                      "Download the manifest again (the snowball_unlock role does that when run again)."
                      % (params["profile"], manifest))
-            return dict(changed=changed, profile_found=False, device_state=None, devices=[])
+            return not_asked
         elsewhere = _saved_elsewhere(profile, expected)
         if elsewhere:
             ctx.warn("Profile %s was written for %s: the device was not asked with it. Set the profile up again "
                      "(the snowball_unlock role does that when run again)." % (params["profile"], "; ".join(elsewhere)))
-            return dict(changed=changed, profile_found=False, device_state=None, devices=[])
+            return not_asked
     try:
         with client.session():
             devices = client.describe()
     except SnowballError as error:
-        error.facts.setdefault("changed", changed)
+        error.facts.setdefault("changed", False)
         error.facts.setdefault("profile_found", True)
         raise manifest_failure(error, params) from None
-    return dict(changed=changed, profile_found=True, **device_result(devices))
+    return dict(changed=False, profile_found=True, **device_result(devices))
 
 
 def main():

@@ -20,6 +20,11 @@ description:
   - A config file that is not valid JSON fails the task and is left untouched.
   - An unlock code that is not of the documented form, or a manifest that does not exist, is refused before
     anything is written, so a working profile is never replaced with a broken one.
+  - With O(state=present) and none of O(endpoint), O(manifest_path) and O(unlock_code), keeps an existing profile
+    as it is and only makes the config file private, for a re-run against a device that is unlocked already (no
+    credentials needed). It sets the file to mode C(0600) (C(changed) only when its mode changes) and refuses one
+    that is a symbolic link or in a world-writable directory. When the profile does not exist, the task fails and
+    says which options create it.
 author:
   - fieldops engineering (@fieldops)
 extends_documentation_fragment:
@@ -40,14 +45,17 @@ options:
   unlock_code:
     description:
       - The job's unlock code, as returned by M(fieldops.snowball.snowball_unlock_code).
-      - Required with O(state=present). Never shown; masked in C(--diff) output.
+      - With O(state=present), O(endpoint), O(manifest_path) and O(unlock_code) write the profile, so they go
+        together; without any of them, an existing profile is kept and its file made private.
+      - Never shown; masked in C(--diff) output.
     type: str
   manifest_path:
-    description: The job's manifest file. Required with O(state=present).
+    description: The job's manifest file. Writes the profile, with O(endpoint) and O(unlock_code).
     type: path
   endpoint:
     description:
-      - The device, as its IP address (shown on its display) or C(https://IP). Required with O(state=present).
+      - The device, as its IP address (shown on its display) or C(https://IP). Writes the profile, with
+        O(manifest_path) and O(unlock_code).
     type: str
   cluster_ips:
     description: For a cluster, the IP addresses of every device; the profile is then marked as a cluster profile.
@@ -81,6 +89,10 @@ EXAMPLES = r"""
     manifest_path: ~/.snowball/manifests/JID123e4567-e89b-12d3-a456-426655440000_manifest.bin
     endpoint: 192.0.2.10
 
+- name: On a re-run against an unlocked device, keep the profile and make its file private (no credentials)
+  fieldops.snowball.snowball_edge_profile:
+    name: bench-device
+
 - name: Remove the profile, and the unlock code with it
   fieldops.snowball.snowball_edge_profile:
     name: bench-device
@@ -100,7 +112,7 @@ profile:
   sample: bench-device
 endpoint:
   description: The device endpoint written to the profile.
-  returned: with O(state=present)
+  returned: with O(state=present) and O(endpoint)
   type: str
   sample: https://192.0.2.10
 """
@@ -108,14 +120,15 @@ endpoint:
 import json
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import check_device_ips
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import normalize_endpoint
+from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import ProfileStore
+from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import client_profile
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import check_device_ips
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import client_profile
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import MASK
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_job_id
 
-MASK = "********"
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -126,7 +139,11 @@ ARGUMENT_SPEC = dict(
     cluster_ips=dict(type="list", elements="str"),
     config_path=dict(type="path"),  # None: the client's own file, resolved in _profiles (not $HOME's)
 )
-ARGUMENT_RULES = dict(required_if=[("state", "present", ("unlock_code", "manifest_path", "endpoint"))])
+# With state=present, all three write the profile and none of them keeps an existing one (see keep_private):
+# AnsibleModule has no rule for "all or none, only when state=present", so run() checks it.
+ARGUMENT_RULES = {}
+_CREDENTIALS = ("endpoint", "manifest_path", "unlock_code")
+_WRITES = _CREDENTIALS + ("job_id", "cluster_ips")
 
 
 def masked(profile, other):
@@ -140,13 +157,37 @@ def masked(profile, other):
     return json.dumps(shown, indent=2, sort_keys=True) + "\n"
 
 
+def keep_private(store, params):
+    """state=present without credentials: the profile stays as it is, and its file is made private (0600),
+    for a re-run against a device that is unlocked already. True when the mode changed."""
+    given = [name for name in _WRITES if params[name]]
+    if given:
+        raise SnowballError("%s only go into a profile being written: give endpoint, manifest_path and unlock_code "
+                            "with them, or leave them out to keep profile %s as it is."
+                            % (", ".join(given), params["name"]))
+    store.check_location()
+    if store.get(params["name"]) is None:
+        raise SnowballError("Profile %s is not in %s: give endpoint, manifest_path and unlock_code (and job_id) to "
+                            "create it." % (params["name"], store.path), path=store.path)
+    return store.keep_private()
+
+
 def run(ctx):
-    """Write or remove one profile of the client's config file."""
+    """Write or remove one profile of the client's config file, or keep one and make its file private."""
     params = ctx.params
     store = ProfileStore(params["config_path"], check_mode=ctx.check_mode)
     if store.warning:
         ctx.warn(store.warning)
     result = dict(changed=False, config_path=store.path, profile=params["name"])
+    missing = [name for name in _CREDENTIALS if not params[name]]
+    if params["state"] == "present" and missing and len(missing) < len(_CREDENTIALS):
+        raise SnowballError("%s missing: endpoint, manifest_path and unlock_code write the profile together (give "
+                            "none of them to keep an existing profile as it is)." % ", ".join(missing))
+    if params["state"] == "present" and missing:
+        result["changed"] = keep_private(store, params)
+        if result["changed"]:
+            ctx.warn("%s was readable by other users; its mode is now 0600 (it holds unlock codes)." % store.path)
+        return result
     profile = None
     if params["state"] == "present":
         if params["job_id"]:

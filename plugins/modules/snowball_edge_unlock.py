@@ -106,16 +106,18 @@ elapsed:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_ARGUMENT_RULES
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_ARGUMENT_SPEC
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import LOCKED
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKED
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import EdgeClient
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import device_result
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import manifest_failure
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import overall_state
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_RULES
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import CLIENT_ARGUMENT_SPEC
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import UNLOCKED
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import EdgeClient
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import device_result
-from ansible_collections.fieldops.snowball.plugins.module_utils._edge import overall_state
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import manifest_failure
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_job_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._unlock import Unlocker
 
 ARGUMENT_SPEC = dict(
     CLIENT_ARGUMENT_SPEC,
@@ -143,16 +145,17 @@ def run(ctx):
     changed = False
     try:
         with client.session():
-            devices = client.describe()
+            unlocker = Unlocker(client)
+            devices = unlocker.describe()
             if overall_state(devices) != UNLOCKED:
                 changed = True
                 if not ctx.check_mode:
-                    if any(device["state"] == "LOCKED" for device in devices):
-                        client.unlock(devices)
+                    if any(device["state"] == LOCKED for device in devices):
+                        unlocker.unlock(devices)
                     if params["wait"]:
-                        devices = client.wait_unlocked(params["timeout"], params["poll_interval"], started)
+                        devices = unlocker.wait_unlocked(params["timeout"], params["poll_interval"], started)
                     else:
-                        devices = client.describe()
+                        devices = unlocker.describe()
     except SnowballError as error:
         error.facts.update(changed=changed, elapsed=round(time.monotonic() - started, 1))
         raise manifest_failure(error, params) from None

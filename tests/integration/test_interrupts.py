@@ -19,7 +19,7 @@ import time
 import pytest
 
 from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, device_vars, regular_files
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import TRANSIENT_PREFIX
+from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import TRANSIENT_PREFIX
 
 DEADLINE = 60
 

@@ -33,7 +33,7 @@ import pytest
 
 from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, Site, device_vars, module_play, regular_files
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import TRANSIENT_PREFIX
+from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import TRANSIENT_PREFIX
 
 REPORT_DIR = os.path.join("tests", "output", "leaks")
 VAULT_PASSWORD = "leak-suite vault password"

@@ -16,7 +16,7 @@ import pytest
 from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, device_vars, module_play
 from ansible_collections.fieldops.snowball.tests.standins.harness import regular_files, result_of
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
-from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import TRANSIENT_PREFIX
+from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import TRANSIENT_PREFIX
 
 PATHS = pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "shipped"])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+import botocore.exceptions
 import botocore.session
 import pytest
 
@@ -85,3 +86,34 @@ def test_credentials_expire_after_360_days():
 ])
 def test_unlock_code_form(code, valid):
     assert bool(_ids.UNLOCK_CODE_PATTERN.match(code)) is valid
+
+
+def job_metadata(age_days=3, **extra):
+    metadata = job(age_days=age_days)
+    metadata.update(extra)
+    return metadata
+
+
+def test_long_term_pricing_job_is_not_refused_for_its_age():
+    """JobMetadata.LongTermPricingId: the 360-day limit is AWS's to enforce for those."""
+    assert _job.job_problem(job_metadata(age_days=400, LongTermPricingId="LTPID" + "0" * 36), NOW) is None
+    assert "expired 360 days" in _job.job_problem(job_metadata(age_days=400), NOW)
+
+
+def test_export_main_job_is_refused_with_its_parts():
+    """DescribeJob of a main job lists its parts in SubJobMetadata; main ids start MID (BOTO)."""
+    main = job_metadata(JobId="MID123e4567-e89b-12d3-a456-426655440000")
+    parts = [{"JobId": "JID00000000-0000-0000-0000-000000000001"}, {"JobId": "JID00000000-0000-0000-0000-000000000002"}]
+    problem = _job.job_problem(main, NOW, parts=parts)
+    assert "export job's main job" in problem and all(part["JobId"] in problem for part in parts)
+    assert "export job's main job" in _job.job_problem(main, NOW)
+
+
+def test_aws_refusal_of_credentials_explains_the_360_day_rule():
+    error = botocore.exceptions.ClientError(
+        {"Error": {"Code": "InvalidJobStateException", "Message": "The credentials expired."}}, "GetJobUnlockCode")
+    metadata = job_metadata(LongTermPricingId="LTPID" + "0" * 36,
+                            CreationDate=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=400, hours=1))
+    message = _job.aws_error(error, "GetJobUnlockCode", metadata["JobId"], "us-east-1", job=metadata).msg
+    assert "360 days after the job was created" in message and "AWS Support" in message
+    assert "long-term pricing LTPID" in message and "400 days ago" in message

@@ -1,14 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The role's first checks: the filters that refuse a bad job id or endpoint before anything runs."""
+"""The role's first check of a job id: a bad one is refused, with the form expected, before anything runs."""
 
 from __future__ import annotations
 
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.fieldops.snowball.plugins.filter.snowball_endpoint import snowball_endpoint
 from ansible_collections.fieldops.snowball.plugins.filter.snowball_job_id import snowball_job_id
 
 JOB_ID = "JID123e4567-e89b-12d3-a456-426655440000"
@@ -24,9 +23,3 @@ def test_a_job_id_passes_unchanged():
 def test_anything_else_is_refused_with_the_form_expected(value):
     with pytest.raises(AnsibleFilterError, match="job_id must be a Snowball job id.*for example " + JOB_ID):
         snowball_job_id(value)
-
-
-def test_an_endpoint_is_normalised_and_a_bad_one_refused():
-    assert snowball_endpoint("192.0.2.10") == "https://192.0.2.10"
-    with pytest.raises(AnsibleFilterError):
-        snowball_endpoint("192.0.2.10;reboot")

@@ -1,9 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Snowball Edge client's config file: the one owner of every read and
-write of it, for the profile and on-site modules, their action plugins and
-the profiles lookup.
+"""The Snowball Edge client's config file (the profile store), the transient client home, and the client's
+Java ``user.home``: the one owner of every read and write of that file.
 
 The file is the one ``snowballEdge configure`` and AWS OpsHub write:
 ``<home>/.aws/snowball/config/snowball-edge.config``, plaintext JSON
@@ -14,36 +13,27 @@ path, under its Java ``user.home``.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import pwd
-import re
 import shutil
 import stat
 import tempfile
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import FilePlan
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import ensure_mode
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import locked
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import os_error_text
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import remove_stale_temporaries
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import read_bytes
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_client_profile_name
 
 CONFIG_SUFFIX = os.path.join(".aws", "snowball", "config", "snowball-edge.config")
 # How the option docs name the default: resolved in code (default_config_path), never by expanding ~ with $HOME.
 DEFAULT_CONFIG_PATH = os.path.join("<the client's home>", CONFIG_SUFFIX)
 TRANSIENT_PREFIX = "fieldops-snowball-"
-# A name the client takes as one argument after --profile: no option look-alike, no control characters.
-_PROFILE_NAME = re.compile(r"[A-Za-z0-9_.@+][A-Za-z0-9_.@+=:-]{0,127}\Z")
-
-
-def check_profile_name(name):
-    if not isinstance(name, str) or not _PROFILE_NAME.match(name):
-        raise SnowballError("Profile name %r is not usable: use up to 128 letters, digits and . _ - @ + = :, "
-                            "starting with a letter, digit, . _ @ or +." % (name,))
-    return name
 
 
 def split_java_options(value):
@@ -158,27 +148,6 @@ def client_profile(name, job_id, unlock_code, manifest_path, endpoint, cluster_i
     }
 
 
-def manifest_failure(error, params):
-    """``error`` (a failed client run), naming the manifest file when the device refused the credentials
-    (IncorrectDeviceManifestException: the device cannot tell a wrong manifest from a wrong code), so that
-    the user knows which file to replace; with the facts manifest_rejected and manifest_path, on which the
-    role downloads the manifest afresh and fetches the code again."""
-    if error.facts.get("client_error") != "IncorrectDeviceManifestException":
-        return error
-    if params.get("manifest_path"):
-        path = os.path.abspath(os.path.expanduser(params["manifest_path"]))
-    else:
-        try:
-            path = (ProfileStore(params["config_path"]).get(params["profile"]) or {}).get("manifestPath")
-        except SnowballError:
-            path = None
-    if path:
-        error.msg += (" The manifest used is %s: remove it (or run fieldops.snowball.snowball_manifest with "
-                      "force: true; the role downloads it again by itself when online) and run again." % path)
-    error.facts.update(manifest_rejected=True, manifest_path=path)
-    return error
-
-
 class ProfileStore:
     """One client config file. ``check_mode``: report what would change, write nothing."""
 
@@ -221,12 +190,15 @@ class ProfileStore:
     def names(self):
         return set(self.load()["profiles"])
 
-    def keep_private(self):
-        """Refuse a config file that others could read or redirect (a symbolic link, a world-writable
-        directory), and set an existing one that others can read to 0600. Every module that uses the file
-        calls this before anything else (the role's probe, before any AWS call), so a re-run that writes
-        nothing still closes the file. True when the mode changed (or would, in check mode)."""
+    def check_location(self):
+        """Refuse a config file that others could redirect or replace (a symbolic link, a world-writable
+        directory): it holds unlock codes. Reads and changes nothing."""
         check_private_destination(self.path, missing_parent_ok=True)
+
+    def keep_private(self):
+        """check_location, then set an existing file that others can read to 0600. True when the mode changed
+        (or would, in check mode)."""
+        self.check_location()
         try:
             if not os.path.exists(self.path) or not os.stat(self.path).st_mode & 0o077:
                 return False
@@ -252,7 +224,7 @@ class ProfileStore:
         Returns ``(changed, before, after)``. The file ends up 0600, written atomically; a directory the
         store creates is 0700, and an existing one keeps its mode (it may be shared).
         """
-        check_profile_name(name)
+        check_client_profile_name(name)
         try:
             return self._put(name, profile)
         except OSError as error:
@@ -267,24 +239,21 @@ class ProfileStore:
             if self.check_mode:
                 return True, None, profile
             os.makedirs(self.directory, mode=0o700, exist_ok=True)  # parallel forks race to create it
-        with _locked(self.directory):
+        with locked([self.path]):
             config = self.load()
             before = config["profiles"].get(name)
             if profile is None:
                 config["profiles"].pop(name, None)
             else:
                 config["profiles"][name] = profile
-            changed = before != profile
+            # Rewritten only when the profile changes: the file's other bytes are the client's or OpsHub's.
+            data = (json.dumps(config, indent=2) + "\n").encode() if before != profile else read_bytes(self.path)
+            if data is None:
+                return False, before, profile
+            plan = FilePlan(self.path, data)
+            changed = before != profile or plan.mode_changed
             if not self.check_mode:
-                # Under the lock no write of ours is under way: a temporary file is a killed write's leftover.
-                changed |= remove_stale_temporaries(self.path)
-            if changed and not self.check_mode:
-                replace_private_file(self.path, (json.dumps(config, indent=2) + "\n").encode(), mode=0o600)
-            if os.path.exists(self.path):
-                if self.check_mode:
-                    changed |= (os.stat(self.path).st_mode & 0o777) != 0o600
-                else:
-                    changed |= ensure_mode(self.path, 0o600)
+                changed |= plan.apply()
         return changed, before, profile
 
 
@@ -322,14 +291,3 @@ def _remove_stale_homes():
             shutil.rmtree(entry.path, ignore_errors=True)
         except OSError:
             continue  # gone meanwhile, or a live process of another user
-
-
-@contextlib.contextmanager
-def _locked(directory):
-    """Serialise writers of one config file (parallel forks write one profile each)."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)

@@ -1,20 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The profile store: the one owner of the client's config file."""
+"""The profile store (the client's config file), the transient home and the client's Java home."""
 
 from __future__ import annotations
 
 import json
 import os
+import pwd
 import stat
 
 import pytest
 
-from ansible_collections.fieldops.snowball.plugins.module_utils import _profiles
+from ansible_collections.fieldops.snowball.plugins.module_utils import _client_config
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
+
 CODE = "abcde-12345-ABCDE-fghij-67890"
+
+
 JOB = "JID123e4567-e89b-12d3-a456-426655440000"
 
 
@@ -26,7 +30,7 @@ def manifest(tmp_path):
 
 
 def profile(name, manifest, code=CODE):
-    return _profiles.client_profile(name, JOB, code, manifest, "https://192.0.2.10", [])
+    return _client_config.client_profile(name, JOB, code, manifest, "https://192.0.2.10", [])
 
 
 def config_in(tmp_path, mode=0o700):
@@ -42,7 +46,7 @@ def test_put_keeps_other_profiles_and_settings_and_is_private(tmp_path, manifest
               "profiles": {"opshub": {"name": "opshub", "unlockCode": "u", "extra": [1, 2]}}}
     path.write_text(json.dumps(opshub))
     path.chmod(0o644)
-    store = _profiles.ProfileStore(str(path))
+    store = _client_config.ProfileStore(str(path))
 
     changed, before, after = store.put("mine", profile("mine", manifest))
     assert changed and before is None and after["unlockCode"] == CODE
@@ -60,7 +64,7 @@ def test_put_keeps_other_profiles_and_settings_and_is_private(tmp_path, manifest
 
 def test_a_directory_it_creates_is_private(tmp_path, manifest):
     path = tmp_path / "home" / ".aws" / "snowball" / "config" / "snowball-edge.config"
-    _profiles.ProfileStore(str(path)).put("mine", profile("mine", manifest))
+    _client_config.ProfileStore(str(path)).put("mine", profile("mine", manifest))
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
@@ -68,7 +72,7 @@ def test_a_world_writable_directory_is_refused_and_keeps_its_mode(tmp_path, mani
     path = config_in(tmp_path, mode=0o777)
     for state in (profile("mine", manifest), None):
         with pytest.raises(SnowballError, match="world-writable"):
-            _profiles.ProfileStore(str(path)).put("mine", state)
+            _client_config.ProfileStore(str(path)).put("mine", state)
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o777 and not path.exists()
 
 
@@ -76,11 +80,11 @@ def test_check_mode_writes_nothing_and_changes_no_mode(tmp_path, manifest):
     path = config_in(tmp_path)
     path.write_text(json.dumps({"version": 1, "profiles": {}}))
     path.chmod(0o644)
-    changed, _before, _after = _profiles.ProfileStore(str(path), check_mode=True).put("mine", profile("mine", manifest))
+    changed, _before, _after = _client_config.ProfileStore(str(path), check_mode=True).put("mine", profile("mine", manifest))
     assert changed and json.loads(path.read_text())["profiles"] == {}
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     missing = tmp_path / "other" / "snowball-edge.config"
-    assert _profiles.ProfileStore(str(missing), check_mode=True).put("mine", profile("mine", manifest))[0]
+    assert _client_config.ProfileStore(str(missing), check_mode=True).put("mine", profile("mine", manifest))[0]
     assert not missing.parent.exists()
 
 
@@ -89,7 +93,7 @@ def test_corrupt_config_is_left_untouched(tmp_path, manifest):
     path.write_text('{"version": 1, "profiles": {')
     before = path.read_bytes()
     with pytest.raises(SnowballError, match="not valid JSON.*left untouched"):
-        _profiles.ProfileStore(str(path)).put("mine", profile("mine", manifest))
+        _client_config.ProfileStore(str(path)).put("mine", profile("mine", manifest))
     assert path.read_bytes() == before
     assert os.listdir(path.parent) == ["snowball-edge.config"]
 
@@ -98,7 +102,7 @@ def test_corrupt_config_is_left_untouched(tmp_path, manifest):
 def test_a_profile_that_is_no_object_is_named_and_can_be_removed(tmp_path, entry):
     path = config_in(tmp_path)
     path.write_text(json.dumps({"version": 1, "profiles": {"x": entry, "kept": {"name": "kept"}}}))
-    store = _profiles.ProfileStore(str(path))
+    store = _client_config.ProfileStore(str(path))
     with pytest.raises(SnowballError, match="Profile x in .* is not a JSON object.*state: absent"):
         store.get("x")
     assert store.put("x", None)[0] is True
@@ -117,26 +121,88 @@ def test_a_missing_manifest_is_refused(tmp_path):
         profile("mine", str(tmp_path / "nowhere.bin"))
 
 
-@pytest.mark.parametrize("name", ["--unlock-code", "-x", "a b", "a\nb", "", "x" * 129, None])
-def test_profile_names_the_client_could_misread_are_refused(name):
-    with pytest.raises(SnowballError, match="is not usable"):
-        _profiles.check_profile_name(name)
-
-
 def test_client_home_is_derived_from_config_path(tmp_path):
     config = tmp_path / "h" / ".aws" / "snowball" / "config" / "snowball-edge.config"
-    assert _profiles.client_home(str(config)) == str(tmp_path / "h")
+    assert _client_config.client_home(str(config)) == str(tmp_path / "h")
     with pytest.raises(SnowballError, match="not a path the Snowball Edge client reads"):
-        _profiles.client_home(str(tmp_path / "elsewhere.config"))
+        _client_config.client_home(str(tmp_path / "elsewhere.config"))
 
 
 def test_a_transient_home_holds_only_that_profile_and_goes_away(manifest):
-    with _profiles.transient_home(profile("fieldops-transient-1", manifest)) as home:
-        store = _profiles.ProfileStore(os.path.join(home, _profiles.CONFIG_SUFFIX))
+    with _client_config.transient_home(profile("fieldops-transient-1", manifest)) as home:
+        store = _client_config.ProfileStore(os.path.join(home, _client_config.CONFIG_SUFFIX))
         assert store.names() == {"fieldops-transient-1"}
         assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
     assert not os.path.exists(home)
     with pytest.raises(KeyboardInterrupt):
-        with _profiles.transient_home(profile("fieldops-transient-2", manifest)) as home:
+        with _client_config.transient_home(profile("fieldops-transient-2", manifest)) as home:
             raise KeyboardInterrupt
     assert not os.path.exists(home)
+
+
+def test_store_write_removes_a_killed_writes_copy(tmp_path):
+    store = _client_config.ProfileStore(str(tmp_path / "config" / "snowball-edge.config"))
+    store.put("one", {"unlockCode": "x"})
+    leftover = tmp_path / "config" / ".snowball-edge.config.q1w2e3r4"
+    leftover.write_text("every profile's code")
+    assert store.put("one", {"unlockCode": "x"})[0] is True  # removing it is a change
+    assert not leftover.exists()
+    assert store.put("one", {"unlockCode": "x"})[0] is False
+
+
+def test_check_mode_store_removes_nothing(tmp_path):
+    store = _client_config.ProfileStore(str(tmp_path / "config" / "snowball-edge.config"))
+    store.put("one", {"unlockCode": "x"})
+    leftover = tmp_path / "config" / ".snowball-edge.config.q1w2e3r4"
+    leftover.write_text("every profile's code")
+    _client_config.ProfileStore(store.path, check_mode=True).put("two", {"unlockCode": "y"})
+    assert leftover.exists()
+
+
+def test_keep_private_tightens_and_refuses(tmp_path):
+    store = _client_config.ProfileStore(str(tmp_path / "config" / "snowball-edge.config"))
+    store.put("one", {"unlockCode": "x"})
+    os.chmod(store.path, 0o644)
+    assert _client_config.ProfileStore(store.path, check_mode=True).keep_private() is True
+    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o644
+    assert store.keep_private() is True and stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+    assert store.keep_private() is False
+    os.chmod(os.path.dirname(store.path), 0o777)
+    with pytest.raises(SnowballError, match="world-writable"):
+        store.keep_private()
+
+
+def test_a_fifo_at_the_config_path_is_refused_not_read_for_ever(tmp_path):
+    path = tmp_path / ".aws" / "snowball" / "config" / "snowball-edge.config"
+    path.parent.mkdir(parents=True, mode=0o700)
+    os.mkfifo(path)
+    with pytest.raises(SnowballError, match="is not a regular file; it was left untouched"):
+        _client_config.ProfileStore(str(path)).names()
+    assert stat.S_ISFIFO(os.stat(path).st_mode)
+
+
+# --- the client's home: Java's user.home (JDK java_props_md.c; JDK-8280357), not $HOME
+
+
+def test_java_home_is_the_last_user_home_in_java_tool_options():
+    environ = {"HOME": "/shell", "JAVA_TOOL_OPTIONS": "-Xmx1g -Duser.home=/first '-Duser.home=/with space' -Dx=1"}
+    assert _client_config.java_user_home(environ) == "/with space"
+    assert _client_config.default_config_path(environ) == "/with space/.aws/snowball/config/snowball-edge.config"
+
+
+def test_java_home_without_options_is_the_password_databases_not_home():
+    environ = {"HOME": "/somewhere/else"}
+    assert _client_config.java_user_home(environ) == pwd.getpwuid(os.getuid()).pw_dir
+    warning = _client_config.home_warning(environ)
+    assert "$HOME is /somewhere/else" in warning and pwd.getpwuid(os.getuid()).pw_dir in warning
+
+
+def test_no_warning_when_home_is_the_java_home(tmp_path):
+    assert _client_config.home_warning({"HOME": str(tmp_path), "JAVA_TOOL_OPTIONS": "-Duser.home=%s" % tmp_path}) is None
+
+
+@pytest.mark.parametrize("home,option", [("/h", "-Duser.home=/h"), ("/a b", '"-Duser.home=/a b"'),
+                                         ('/a "b"', "'-Duser.home=/a \"b\"'")])
+def test_java_option_survives_hotspots_splitting(home, option):
+    assert _client_config.java_option("user.home", home) == option
+    assert _client_config.split_java_options("-Xmx1g " + option) == ["-Xmx1g", "-Duser.home=" + home]

@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The unlock and wait state machine of a device or cluster: send the unlock where it is needed, poll until
+every device is UNLOCKED, and fail at once on a refusal or a node left out."""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_host
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import BOOT_MINUTES
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import LOCKED
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKED
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKING
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNREACHABLE
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import overall_state
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+
+
+class Unlocker:
+    """Unlocks through an EdgeClient inside its session. ``clock`` and ``sleep`` are time.monotonic and
+    time.sleep unless a test gives its own."""
+
+    def __init__(self, client, clock=time.monotonic, sleep=time.sleep):
+        self.client, self.ctx = client, client.ctx
+        self.clock, self.sleep = clock, sleep
+        self.asked = set()  # devices an unlock command went to
+        self.just_asked = set()  # ... since the last describe: LOCKED at the next one means refused
+        self.warned = set()
+
+    @property
+    def device_ips(self):
+        return self.client.device_ips
+
+    def describe(self):
+        """The client's describe, failing at once when a device refused the unlock."""
+        devices = self.client.describe()
+        self._check_refused(devices)
+        return devices
+
+    def unlock(self, devices):
+        """Send the unlock to the devices that need it (``devices``: as last described)."""
+        if self.device_ips:
+            self.client.run("unlock-cluster", "--device-ip-addresses", *self.device_ips)
+            listed = set(self.device_ips)
+            targets = {_key(device) for device in devices
+                       if device["state"] == LOCKED and device["reachability"] != UNREACHABLE and device["ip"] in listed}
+        else:
+            self.client.run("unlock-device")
+            targets = {_key(device) for device in devices}
+        self.asked |= targets
+        self.just_asked |= targets
+
+    def wait_unlocked(self, timeout, poll_interval, started):
+        devices = self.describe()
+        while overall_state(devices) != UNLOCKED:
+            if self.device_ips:
+                self._check_left_out(devices)
+                # A node that answers again, LOCKED, after the unlock went out (it was unreachable, or lost power) is
+                # reconnected with unlock-cluster (developer guide administerclusterfortpoint.md).
+                back = [device for device in devices if device["state"] == LOCKED and device["reachability"] != UNREACHABLE
+                        and device["ip"] in self.device_ips and _key(device) not in self.asked]
+                if back and self.asked:
+                    self.unlock(devices)
+                self._warn_unreachable(devices)
+            if self.clock() - started >= timeout:
+                raise SnowballError("Timed out after %ds waiting for UNLOCKED; still waiting for: %s. %s"
+                                    % (timeout, awaited(devices, self.device_ips), _timeout_advice(devices)),
+                                    devices=devices)
+            self.sleep(poll_interval)
+            devices = self.describe()
+        return devices
+
+    def _check_left_out(self, devices):
+        """A node that answers, LOCKED, but is not in --device-ip-addresses never gets the unlock: waiting for it
+        would only end at the timeout."""
+        listed = {device_host(ip) for ip in self.device_ips}
+        left_out = [device for device in devices if device["state"] == LOCKED and device["reachability"] != UNREACHABLE
+                    and device["ip"] and device_host(device["ip"]) not in listed]
+        if left_out:
+            raise SnowballError("Cluster node %s answers and is LOCKED, but is not in cluster_ips, so the unlock never "
+                                "goes to it: list every node's IP in cluster_ips (snowball_unlock_cluster_ips), "
+                                "%s included, and run again."
+                                % (", ".join(_label(device) for device in left_out),
+                                   ", ".join(device["ip"] for device in left_out)), devices=devices)
+
+    def _check_refused(self, devices):
+        """A device the unlock went to that is LOCKED at the next look, or back at LOCKED after UNLOCKING, refused
+        the credentials; AWS's own scripts (aws-snow-tools-for-eks-anywhere setup-tools/unlock-devices.sh) treat
+        LOCKED after unlocking as the failure. Fail at once instead of waiting for the timeout."""
+        refused = []
+        for device in devices:
+            key = _key(device)
+            if device["state"] == UNLOCKING:
+                self.asked.add(key)
+                self.just_asked.add(key)
+            elif (device["state"] == LOCKED and device["reachability"] != UNREACHABLE and key in self.just_asked):
+                refused.append(device)
+        self.just_asked = {_key(device) for device in devices if device["state"] == UNLOCKING}
+        if refused:
+            raise SnowballError(refused_message(refused, self.client.job_id), devices=devices)
+
+    def _warn_unreachable(self, devices):
+        for device in devices:
+            if device["reachability"] == UNREACHABLE and _key(device) not in self.warned:
+                self.warned.add(_key(device))
+                self.ctx.warn("Cluster node %s is UNREACHABLE (%s, association %s); still waiting for it: check that it "
+                              "is powered on and on the network. A node needs about %d minutes after power-on."
+                              % (_label(device), device["state"], device["association"], BOOT_MINUTES))
+
+
+def _key(device):
+    return device["ip"] or device["id"]
+
+
+def _label(device):
+    if device["ip"] and device["id"]:
+        return "%s (%s)" % (device["ip"], device["id"])
+    return device["ip"] or device["id"] or "?"
+
+
+def awaited(devices, listed=None):
+    """The devices not UNLOCKED yet, named by IP with their states."""
+    names = []
+    for device in devices:
+        if device["state"] == UNLOCKED:
+            continue
+        details = [device["state"], device["reachability"]]
+        if device["association"]:
+            details.append(device["association"])
+        if listed and device["ip"] not in listed:
+            details.append("not in cluster_ips")
+        names.append("%s %s" % (_label(device), ", ".join(details)))
+    return "; ".join(names) or "none"
+
+
+def _timeout_advice(devices):
+    if any(device["reachability"] == UNREACHABLE for device in devices if device["state"] != UNLOCKED):
+        return ("An UNREACHABLE node does not answer the others: check that it is powered on, cabled and has the IP "
+                "shown; a node needs about %d minutes after power-on. Once it answers, run again (it is unlocked with "
+                "the cluster's code and manifest)." % BOOT_MINUTES)
+    return "Unlocking can take several minutes: raise timeout, and check the device's display."
+
+
+def refused_message(refused, job_id):
+    names = ", ".join(_label(device) for device in refused)
+    mismatch = ""
+    reported = sorted({device["id"] for device in refused if device["id"] and job_id and device["id"] != job_id})
+    if reported and len(refused) == 1:
+        mismatch = " The profile is for job %s, but the device reports job %s." % (job_id, reported[0])
+    return ("The device at %s refused the unlock: it accepted the command, then went back to LOCKED, so it did not "
+            "accept the manifest and unlock code it was given.%s Check that the job id on the device's display is the "
+            "job the manifest and code are from (a cluster's nodes all take the cluster's one manifest and code), "
+            "download that job's manifest again and fetch its unlock code (fieldops.snowball.snowball_manifest, "
+            "snowball_unlock_code), then run again. If they are that job's, the job may be past its 360 days: "
+            "contact AWS Support." % (names, mismatch))

@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The client layer: its JSON answer past any notice, describe-* parsing, and the one failure table. Sources as
+cited in tests/standins/snowball_edge_sim.py: "DG" the Snowball Edge developer guide, "API" the on-device API's
+generated Go client (aws/eks-anywhere, internal/aws-sdk-go-v2/service/snowballdevice)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.fieldops.snowball.plugins.module_utils import _client
+from ansible_collections.fieldops.snowball.plugins.module_utils import _client_config
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import IP
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import SECRET
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import jackson
+
+
+DESCRIBED = """{
+  "DeviceId" : "JID-EXAMPLE12345-123-456-7-890",
+  "UnlockStatus" : {
+    "State" : "UNLOCKED"
+  },
+  "ActiveNetworkInterface" : {
+    "IpAddress" : "192.0.2.0"
+  },
+  "PhysicalNetworkInterfaces" : [ {
+    "PhysicalNetworkInterfaceId" : "s.ni-EXAMPLEd9ecbf03e3",
+    "PhysicalConnectorType" : "RJ45"
+  } ]
+}"""
+
+
+@pytest.mark.parametrize("out", [DESCRIBED, "Notice: {not json}\n" + DESCRIBED + "\nDone.\n",
+                                 "Picked up JAVA_TOOL_OPTIONS: -Duser.home=/x\n" + DESCRIBED,
+                                 # a notice that holds JSON of its own comes first
+                                 'Update available: {"latest": "1.2.1"}\n' + DESCRIBED])
+def test_json_object_is_taken_out_of_stdout(out):
+    device = _client.parse_device(_client.json_answer(out, "UnlockStatus"), "describe-device", out, "")
+    assert device == {"id": "JID-EXAMPLE12345-123-456-7-890", "ip": "192.0.2.0", "state": "UNLOCKED",
+                      "reachability": "REACHABLE", "association": None}
+
+
+@pytest.mark.parametrize("out", ["", "Your Snowball Edge device is unlocking.", "[ ]", '{ "DeviceId" : "x" }',
+                                 '{ "UnlockStatus" : { "State" : "OPEN" } }', '{ "UnlockStatus" : null }'])
+def test_exit_0_without_a_documented_state_is_a_failure(out):
+    """UnlockStatus.State is required, LOCKED | UNLOCKING | UNLOCKED (API api_op_DescribeDevice.go, enums.go)."""
+    with pytest.raises(SnowballError, match="exited 0 but printed no device state"):
+        _client.parse_device(_client.json_answer(out, "UnlockStatus"), "describe-device", out, "")
+
+
+SERVICE = "%s (Service: AWSSnowballDevice; Status Code: 400; Error Code: %s; Request ID: 1; Proxy: null)"
+
+
+@pytest.mark.parametrize("text,expected", [
+    (SERVICE % ("The manifest file is not valid for the device at 192.0.2.10.", "IncorrectDeviceManifestException"),
+     "refused the manifest or the unlock code"),
+    (SERVICE % ("The device is LOCKED.", "IncorrectDeviceStateException"), "not in the state this command needs"),
+    (SERVICE % ("Not a cluster.", "UnsupportedOperationException"), "leave cluster_ips empty"),
+    ("Unable to execute HTTP request: Connect to 192.0.2.10:9091 [/192.0.2.10] failed: Connection refused "
+     "(Connection refused)", "not reachable yet: a device answers about 10 minutes after power-on"),
+    ("Unable to execute HTTP request: Connect to 192.0.2.10:9091 [/192.0.2.10] failed: connect timed out",
+     "does not answer on port 9091"),
+])
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_failures_are_classified_on_documented_names_on_either_stream(text, expected, stream):
+    """Error names: API types/errors.go; connection errors: the Java HTTP client's; the stream is undocumented."""
+    out, err = (text, "Picked up JAVA_TOOL_OPTIONS: -Duser.home=/h") if stream == "stdout" else ("", text)
+    message = _client.explain_client_failure("unlock-device", 1, out, err)
+    assert expected in message and text in message and "Picked up" not in message
+
+
+@pytest.mark.parametrize("text", ["Manifest file not found or not readable: /tmp/m.bin",
+                                  "The unlock code was not accepted", "Could not connect the dots"])
+def test_phrases_alone_are_not_classified(text):
+    """The old reading guessed from "manifest", "unlock code", "connect"; the client's wording is undocumented."""
+    assert "See the client's message." in _client.explain_client_failure("describe-device", 1, "", text)
+
+
+def test_client_failures_say_what_to_do_and_never_echo_a_secret():
+    message = _client.explain_client_failure(
+        "get-secret-access-key", 1, "aws_secret_access_key = %s\n" % SECRET,
+        "Picked up JAVA_TOOL_OPTIONS: -Duser.home=/x\nError Code: IncorrectDeviceStateException")
+    assert "not unlocked: unlock it first" in message and "IncorrectDeviceStateException" in message
+    assert SECRET not in message and "Picked up" not in message
+    refused = _client.explain_client_failure("describe-device", 1, "", "Connect to 192.0.2.10:9091 failed: "
+                                             "Connection refused (Connection refused)")
+    assert "about 10 minutes after power-on" in refused
+
+
+def test_device_state_and_ip():
+    out = jackson({"UnlockStatus": {"State": "LOCKED"}})
+    device = _client.parse_device(_client.json_answer(out, "UnlockStatus"), "describe-device", out, "")
+    assert (device["state"], device["ip"]) == ("LOCKED", None)
+    out = jackson({"DeviceId": "x"})
+    with pytest.raises(SnowballError, match="no device state that can be read \\(UnlockStatus.State\\)"):
+        _client.parse_device(_client.json_answer(out, "UnlockStatus"), "describe-device", out, "")
+
+
+# A notice the client prints before its answer, JSON of its own (as a version check might).
+NOTICE = '{"Notice": "A newer Snowball Edge client is available"}\n'
+CLUSTER = jackson({"ClusterId": "CID1", "Devices": [
+    {"DeviceId": "JID1", "UnlockStatus": {"State": "UNLOCKED"}, "ActiveNetworkInterface": {"IpAddress": IP},
+     "NetworkReachability": {"State": "REACHABLE"}, "ClusterAssociation": {"State": "ASSOCIATED"}},
+    {"DeviceId": "JID2", "UnlockStatus": {"State": "LOCKED"}, "ActiveNetworkInterface": {"IpAddress": "192.0.2.11"},
+     "NetworkReachability": {"State": "UNREACHABLE"}, "ClusterAssociation": {"State": "ASSOCIATED"}}]})
+
+
+def describing(args):
+    if args[0] == "describe-cluster":
+        return 0, NOTICE + CLUSTER, ""
+    return 0, NOTICE + jackson({"DeviceId": "JID1", "UnlockStatus": {"State": "UNLOCKED"},
+                                "ActiveNetworkInterface": {"IpAddress": IP}}), ""
+
+
+def test_describe_device_past_a_notice(fake_task, tmp_path):
+    task = fake_task(describing, tmp_path)
+    client = _client.EdgeClient(task)
+    with client.session():
+        assert client.describe() == [{"id": "JID1", "ip": IP, "state": "UNLOCKED", "reachability": "REACHABLE",
+                                      "association": None}]
+        assert client.describe(endpoint="https://192.0.2.11")[0]["state"] == "UNLOCKED"
+    assert task.endpoints == [None, "https://192.0.2.11"]
+
+
+def test_describe_cluster_past_a_notice(fake_task, tmp_path):
+    _client_config.ProfileStore(fake_task(describing, tmp_path).params["config_path"]).put(
+        "bench", {"defaultEndpoint": "https://" + IP, "unlockCode": "abcde-12345-ABCDE-fghij-67890"})
+    task = fake_task(describing, tmp_path, cluster_ips=["192.0.2.11"])
+    client = _client.EdgeClient(task)
+    with client.session():
+        devices = client.describe()
+    assert [(device["ip"], device["state"], device["reachability"]) for device in devices] == \
+        [(IP, "UNLOCKED", "REACHABLE"), ("192.0.2.11", "LOCKED", "UNREACHABLE")]
+    assert task.argvs[0][1:] == ["describe-cluster", "--profile", "bench", "--device-ip-addresses", IP, "192.0.2.11"]
+    assert task.secrets == ["abcde-12345-ABCDE-fghij-67890"]
+
+
+def test_a_failed_command_is_explained_and_classified(fake_task, tmp_path):
+    def refusing(_args):
+        return 1, "", "Connect to 192.0.2.10:9091 failed: Connection refused (Connection refused)"
+
+    client = _client.EdgeClient(fake_task(refusing, tmp_path))
+    with client.session(), pytest.raises(SnowballError, match="describe-device failed \\(exit 1\\): The device is "
+                                                              "not reachable yet") as error:
+        client.describe()
+    assert error.value.facts == {"client_rc": 1, "client_error": "Connection refused"}
+
+
+def test_overall_state():
+    assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "UNLOCKED"}]) == "UNLOCKED"
+    assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "UNLOCKING"}]) == "UNLOCKING"
+    assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "LOCKED"}]) == "LOCKED"

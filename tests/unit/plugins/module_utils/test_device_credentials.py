@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading the device's access key and certificate from the client's documented output."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.fieldops.snowball.plugins.module_utils import _device_credentials
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import ARN
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import IP
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import KEY
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import OTHER_KEY
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import SECRET
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import jackson
+
+
+def test_access_key_ids_as_documented_and_among_other_lines():
+    assert _device_credentials.parse_access_key_ids(jackson({"AccessKeyIds": [KEY]})) == [KEY]
+    noisy = "Picked up JAVA_TOOL_OPTIONS: -Duser.home=/x\n" + jackson({"AccessKeyIds": [KEY, OTHER_KEY]}) + "done\n"
+    assert _device_credentials.parse_access_key_ids(noisy) == [KEY, OTHER_KEY]
+
+
+@pytest.mark.parametrize("out", ["", "not json", "[1, 2]", '{"AccessKeys": []}', '{"AccessKeyIds": "AKIA"}',
+                                 '{"AccessKeyIds": [12]}', '{"AccessKeyIds": ["AKIA IOSFODNN7EXAMPLE"]}'])
+def test_malformed_access_key_ids_are_refused(out):
+    with pytest.raises(SnowballError, match="list-access-keys printed no AccessKeyIds.*Snowball Edge client"
+                       if out.startswith('{"AccessKey') else "did not print a JSON object"):
+        _device_credentials.parse_access_key_ids(out)
+
+
+def test_a_device_without_keys_is_explained():
+    with pytest.raises(SnowballError, match="lists no access keys.*unlocked"):
+        _device_credentials.parse_access_key_ids(jackson({"AccessKeyIds": []}))
+
+
+def test_choosing_the_access_key():
+    assert _device_credentials.choose_access_key([KEY]) == KEY
+    assert _device_credentials.choose_access_key([KEY, OTHER_KEY], OTHER_KEY) == OTHER_KEY
+    with pytest.raises(SnowballError, match="2 access keys \\(%s, %s\\): set access_key_id" % (KEY, OTHER_KEY)) as error:
+        _device_credentials.choose_access_key([KEY, OTHER_KEY])
+    assert error.value.facts == {"access_key_ids": [KEY, OTHER_KEY]}
+    with pytest.raises(SnowballError, match="no access key AKIAUNKNOWN0EXAMPLE0; it has: %s\\. Set" % KEY):
+        _device_credentials.choose_access_key([KEY], "AKIAUNKNOWN0EXAMPLE0")
+
+
+def test_secret_as_documented_and_among_other_lines():
+    documented = "[snowballEdge]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (KEY, SECRET)
+    assert _device_credentials.parse_secret_access_key(documented, KEY) == SECRET
+    noisy = ("Picked up JAVA_TOOL_OPTIONS: x\n[other]\naws_secret_access_key = nope\n\n  [snowballEdge]  \r\n"
+             "aws_access_key_id=%s\r\naws_secret_access_key=%s\r\n\nSome note\n" % (KEY, SECRET))
+    assert _device_credentials.parse_secret_access_key(noisy, KEY) == SECRET
+
+
+@pytest.mark.parametrize("out", [
+    "",
+    "aws_secret_access_key = %s\n" % SECRET,  # no [snowballEdge] block
+    "[snowballEdge]\naws_access_key_id = %s\n" % KEY,
+    "[snowballEdge]\naws_secret_access_key =\n",
+    "[snowballEdge]\naws_secret_access_key = %s with spaces\n" % SECRET,
+    "[other]\naws_secret_access_key = %s\n" % SECRET,
+])
+def test_malformed_secret_output_is_refused_without_showing_it(out):
+    with pytest.raises(SnowballError, match="did not print a \\[snowballEdge\\] block.*not shown") as error:
+        _device_credentials.parse_secret_access_key(out, KEY)
+    assert SECRET not in str(error.value)
+
+
+def test_a_secret_for_another_key_is_refused_without_showing_it():
+    out = "[snowballEdge]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (OTHER_KEY, SECRET)
+    with pytest.raises(SnowballError, match="answered for another access key") as error:
+        _device_credentials.parse_secret_access_key(out, KEY)
+    assert SECRET not in str(error.value)
+
+
+def test_certificates_are_chosen_by_the_device_ip():
+    listed = jackson({"Certificates": [
+        {"CertificateArn": ARN, "SubjectAlternativeNames": [IP]},
+        {"CertificateArn": ARN + "0", "SubjectAlternativeNames": ["192.0.2.99"]},
+        {"CertificateArn": ARN[:-1] + "0"},
+    ]})
+    certificates = _device_credentials.parse_certificates(listed)
+    assert certificates == [(ARN, [IP]), (ARN + "0", ["192.0.2.99"]), (ARN[:-1] + "0", [])]
+    assert _device_credentials.choose_certificates(certificates, IP) == [ARN]
+    # Two certificates for one IP (unlocked twice there): both go into the bundle, in a stable order.
+    assert _device_credentials.choose_certificates([(ARN, [IP]), (ARN[:-1] + "0", ["x", IP])], IP) == [ARN[:-1] + "0", ARN]
+    assert _device_credentials.choose_certificates([(ARN, ["2001:DB8:0::10"])], "2001:db8::10") == [ARN]
+
+
+def test_no_certificate_for_the_ip_names_what_the_device_has():
+    with pytest.raises(SnowballError, match="No certificate of the device names 192.0.2.10; it has: %s \\(192.0.2.99\\)"
+                       ".*unlocked with another IP" % ARN):
+        _device_credentials.choose_certificates([(ARN, ["192.0.2.99"])], IP)
+
+
+@pytest.mark.parametrize("out", ['{"Certificates": {}}', '{"Certificates": [{"SubjectAlternativeNames": []}]}',
+                                 '{"Certificates": [{"CertificateArn": "x"}]}', '{"Nothing": 1}'])
+def test_malformed_certificate_lists_are_refused(out):
+    with pytest.raises(SnowballError, match="list-certificates printed no Certificates list"):
+        _device_credentials.parse_certificates(out)
+
+
+def test_certificate_pem_among_other_lines(pem):
+    assert _device_credentials.parse_certificate_pem("Picked up JAVA_TOOL_OPTIONS: x\n" + pem + "\n\n", ARN) == pem
+    assert _device_credentials.parse_certificate_pem(pem.replace("\n", "\r\n"), ARN) == pem
+
+
+@pytest.mark.parametrize("out", ["", "Certificate\n",
+                                 # the developer guide's placeholder: the shape of a PEM, not a certificate
+                                 "-----BEGIN CERTIFICATE-----\nCertificate\n-----END CERTIFICATE-----\n",
+                                 "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n"])
+def test_not_a_certificate_is_refused(out):
+    with pytest.raises(SnowballError, match="get-certificate --certificate-arn %s did not print a PEM" % ARN):
+        _device_credentials.parse_certificate_pem(out, ARN)

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The unlock and wait state machine, with a scripted device and a clock that moves only when it sleeps."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.fieldops.snowball.plugins.module_utils import _client
+from ansible_collections.fieldops.snowball.plugins.module_utils import _unlock
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+
+
+def test_cluster_member_reachability_and_association_are_read():
+    """describe-cluster's Devices carry NetworkReachability and ClusterAssociation (API types.go Device)."""
+    raw = {"DeviceId": "JID1", "UnlockStatus": {"State": "LOCKED"}, "ActiveNetworkInterface": {"IpAddress": "192.0.2.3"},
+           "ClusterAssociation": {"State": "ASSOCIATED", "ClusterId": "CID1"},
+           "NetworkReachability": {"State": "UNREACHABLE"}}
+    device = _client.parse_device(raw, "describe-cluster", "", "")
+    assert (device["reachability"], device["association"]) == ("UNREACHABLE", "ASSOCIATED")
+    assert _unlock.awaited([device], ["192.0.2.3"]) == "192.0.2.3 (JID1) LOCKED, UNREACHABLE, ASSOCIATED"
+    assert "not in cluster_ips" in _unlock.awaited([device], ["192.0.2.4"])
+
+
+class Described:
+    """An EdgeClient stand-in for the state machine: describe() answers from a script of states, unlock commands
+    are recorded."""
+
+    def __init__(self, states, device_ips=None):
+        self.states, self.device_ips, self.job_id, self.ctx = list(states), device_ips, None, Task()
+        self.commands = []
+
+    def describe(self):
+        state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        return [{"id": "JID1", "ip": "192.0.2.10", "state": state, "reachability": "REACHABLE", "association": None}]
+
+    def run(self, command, *extra):
+        self.commands.append([command] + list(extra))
+        return "", ""
+
+
+class Task:
+    def warn(self, msg):
+        raise AssertionError(msg)
+
+
+class Clock:
+    """Time that passes only when the state machine sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def test_waits_until_unlocked_polling_at_the_interval():
+    clock = Clock()
+    client = Described(["LOCKED", "UNLOCKING", "UNLOCKING", "UNLOCKED"])
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep)
+    devices = unlocker.describe()
+    unlocker.unlock(devices)
+    assert unlocker.wait_unlocked(60, 5, 0.0)[0]["state"] == "UNLOCKED"
+    assert client.commands == [["unlock-device"]] and clock.now == 10
+
+
+def test_a_device_back_at_locked_after_the_unlock_refused_it():
+    clock = Clock()
+    client = Described(["LOCKED", "UNLOCKING", "LOCKED"])
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep)
+    unlocker.unlock(unlocker.describe())
+    with pytest.raises(SnowballError, match="refused the unlock"):
+        unlocker.wait_unlocked(60, 5, 0.0)
+
+
+def test_a_timeout_names_what_is_still_awaited():
+    clock = Clock()
+    client = Described(["UNLOCKING"])
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep)
+    with pytest.raises(SnowballError, match="Timed out after 30s waiting for UNLOCKED; still waiting for: "
+                                            "192.0.2.10 \\(JID1\\) UNLOCKING, REACHABLE"):
+        unlocker.wait_unlocked(30, 10, 0.0)
+    assert clock.now == 30
