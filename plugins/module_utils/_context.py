@@ -9,7 +9,7 @@ or raises SnowballError. It runs in one of two shells:
 * the module's ``main()``, through ``run_module`` below, with a ModuleContext
   over AnsibleModule or AnsibleAWSModule (a shipped module, on any host);
 * the module's action plugin, in the controller's worker process, with the
-  ActionContext of plugins/plugin_utils/_action.py, when the task runs on
+  ActionContext of plugins/plugin_utils/_in_process.py, when the task runs on
   the controller itself.
 
 A context has ``params`` (validated), ``check_mode``, ``diff``, ``region``

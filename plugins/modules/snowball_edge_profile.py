@@ -111,7 +111,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import check_device_ips
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import normalize_endpoint
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._jobs import check_job_id
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import ProfileStore
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import client_profile
 

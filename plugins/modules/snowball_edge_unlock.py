@@ -114,7 +114,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._edge import Edg
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import device_result
 from ansible_collections.fieldops.snowball.plugins.module_utils._edge import overall_state
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._jobs import check_job_id
 from ansible_collections.fieldops.snowball.plugins.module_utils._profiles import manifest_failure
 
 ARGUMENT_SPEC = dict(

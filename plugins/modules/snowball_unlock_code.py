@@ -113,8 +113,8 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._errors import S
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import store_private_file
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._jobs import SnowballJobs
+from ansible_collections.fieldops.snowball.plugins.module_utils._jobs import check_job_id
 
 ARGUMENT_SPEC = dict(
     job_id=dict(type="str", required=True),

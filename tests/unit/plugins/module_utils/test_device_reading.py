@@ -7,15 +7,12 @@ internal/aws-sdk-go-v2/service/snowballdevice), "BOTO" botocore's snowball model
 
 from __future__ import annotations
 
-import datetime
 import os
 import pwd
 
-import botocore.exceptions
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _edge
-from ansible_collections.fieldops.snowball.plugins.module_utils import _job
 from ansible_collections.fieldops.snowball.plugins.module_utils import _profiles
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
@@ -33,7 +30,6 @@ DESCRIBED = """{
     "PhysicalConnectorType" : "RJ45"
   } ]
 }"""
-NOW = datetime.datetime(2026, 11, 25, tzinfo=datetime.timezone.utc)
 
 
 @pytest.mark.parametrize("out", [DESCRIBED, "Notice: {not json}\n" + DESCRIBED + "\nDone.\n",
@@ -127,38 +123,3 @@ def test_no_warning_when_home_is_the_java_home(tmp_path):
 def test_java_option_survives_hotspots_splitting(home, option):
     assert _profiles.java_option("user.home", home) == option
     assert _profiles.split_java_options("-Xmx1g " + option) == ["-Xmx1g", "-Duser.home=" + home]
-
-
-# --- the AWS side (BOTO)
-
-
-def job(age_days=3, **extra):
-    metadata = {"JobId": "JID123e4567-e89b-12d3-a456-426655440000", "JobState": "WithCustomer",
-                "CreationDate": NOW - datetime.timedelta(days=age_days)}
-    metadata.update(extra)
-    return metadata
-
-
-def test_long_term_pricing_job_is_not_refused_for_its_age():
-    """JobMetadata.LongTermPricingId: the 360-day limit is AWS's to enforce for those."""
-    assert _job.job_problem(job(age_days=400, LongTermPricingId="LTPID" + "0" * 36), NOW) is None
-    assert "expired 360 days" in _job.job_problem(job(age_days=400), NOW)
-
-
-def test_export_main_job_is_refused_with_its_parts():
-    """DescribeJob of a main job lists its parts in SubJobMetadata; main ids start MID (BOTO)."""
-    main = job(JobId="MID123e4567-e89b-12d3-a456-426655440000")
-    parts = [{"JobId": "JID00000000-0000-0000-0000-000000000001"}, {"JobId": "JID00000000-0000-0000-0000-000000000002"}]
-    problem = _job.job_problem(main, NOW, parts=parts)
-    assert "export job's main job" in problem and all(part["JobId"] in problem for part in parts)
-    assert "export job's main job" in _job.job_problem(main, NOW)
-
-
-def test_aws_refusal_of_credentials_explains_the_360_day_rule():
-    error = botocore.exceptions.ClientError(
-        {"Error": {"Code": "InvalidJobStateException", "Message": "The credentials expired."}}, "GetJobUnlockCode")
-    metadata = job(LongTermPricingId="LTPID" + "0" * 36,
-                   CreationDate=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=400, hours=1))
-    message = _job.aws_error(error, "GetJobUnlockCode", metadata["JobId"], "us-east-1", job=metadata).msg
-    assert "360 days after the job was created" in message and "AWS Support" in message
-    assert "long-term pricing LTPID" in message and "400 days ago" in message

@@ -1,29 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The job, cluster and unlock-code forms, pinned to botocore's snowball model where it states them."""
 
 from __future__ import annotations
-
-import datetime
 
 import botocore.session
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _ids
-from ansible_collections.fieldops.snowball.plugins.module_utils import _job
-
-NOW = datetime.datetime(2026, 11, 24, 12, 0, tzinfo=datetime.timezone.utc)
-
-
-def job(state="WithCustomer", age_days=3):
-    return {"JobId": "JID123e4567-e89b-12d3-a456-426655440000", "JobState": state,
-            "CreationDate": NOW - datetime.timedelta(days=age_days)}
-
-
-def test_job_states_are_botocores():
-    model = botocore.session.get_session().get_service_model("snowball")
-    assert list(_job.JOB_STATES) == model.shape_for("JobState").enum
-    assert set(_job.STATE_ADVICE) | {"WithCustomer"} == set(_job.JOB_STATES)
 
 
 def test_job_id_pattern_is_botocores():
@@ -54,26 +39,6 @@ def test_valid_job_ids(job_id):
 def test_invalid_job_ids_name_the_expected_form(job_id):
     problem = _ids.job_id_problem(job_id)
     assert _ids.JOB_ID_EXAMPLE in problem
-
-
-def test_with_customer_and_young_is_usable():
-    assert _job.job_problem(job(), NOW) is None
-
-
-def test_in_transit_says_not_delivered():
-    problem = _job.job_problem(job("InTransitToCustomer"), NOW)
-    assert "has not been delivered yet" in problem and "InTransitToCustomer" in problem
-
-
-@pytest.mark.parametrize("state", [s for s in _job.JOB_STATES if s != "WithCustomer"])
-def test_every_other_state_is_refused_with_its_name(state):
-    assert "(state %s)" % state in _job.job_problem(job(state), NOW)
-
-
-def test_credentials_expire_after_360_days():
-    assert _job.job_problem(job(age_days=359), NOW) is None
-    problem = _job.job_problem(job(age_days=360), NOW)
-    assert "expired 360 days after creation" in problem and "contact AWS Support" in problem
 
 
 @pytest.mark.parametrize("code,valid", [
