@@ -70,7 +70,6 @@ EXAMPLES = r"""
 - name: Hand it to the Snowball Edge client profile, never to debug
   fieldops.snowball.snowball_edge_profile:
     name: bench-device
-    job_id: JID123e4567-e89b-12d3-a456-426655440000
     unlock_code: "{{ snowball_code.unlock_code }}"
     manifest_path: ~/.snowball/manifests/JID123e4567-e89b-12d3-a456-426655440000_manifest.bin
     endpoint: 192.0.2.10

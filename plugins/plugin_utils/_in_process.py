@@ -35,6 +35,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from ansible_collections.amazon.aws.plugins.plugin_utils.base import AWSPluginBase
 from ansible_collections.amazon.aws.plugins.plugin_utils.botocore import get_aws_connection_info
 from ansible_collections.fieldops.snowball.plugins.module_utils._aws_errors import aws_error
+from ansible_collections.fieldops.snowball.plugins.module_utils._context import TaskContext
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import finish
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
@@ -113,22 +114,11 @@ class _AWSOptions(AWSPluginBase):
         return conn if retry_decorator is None else RetryingBotoClientWrapper(conn, retry_decorator)
 
 
-class ActionContext:
+class ActionContext(TaskContext):
     """The task context (see module_utils/_context.py) in the controller's worker process."""
 
     def __init__(self, params, check_mode, diff):
-        self.params = params
-        self.check_mode = check_mode
-        self.diff = diff
-        self.secrets = set()
-        self._aws = _AWSOptions(params)
-
-    @property
-    def region(self):
-        return self._aws.region
-
-    def aws_client(self, service, retry_decorator=None):
-        return self._aws.client(service, retry_decorator=retry_decorator)
+        super().__init__(params, check_mode, diff, _AWSOptions(params))
 
     def run_command(self, argv, environ_update=None):
         try:
@@ -146,9 +136,6 @@ class ActionContext:
     @staticmethod
     def warn(msg):
         display.warning(msg)
-
-    def add_secret(self, value):
-        self.secrets.add(value)
 
 
 def add_path_info(result):
