@@ -138,3 +138,10 @@ def test_malformed_describe_job_answer_is_explained(site, run_module, body, aws_
     assert result["failed"] and ("without a usable JobMetadata" in result["msg"] or "could not be read" in result["msg"])
     assert "Traceback" not in repr(own(result)) and "AttributeError" not in repr(own(result))
     assert site.world.count("GetJobUnlockCode") == 0
+
+
+def test_an_aws_refusal_keeps_the_request_id_aws_support_asks_for(site, run_module, aws_args):
+    result = run_module(snowball_unlock_code, aws_args(site, job_id="JID00000000-0000-0000-0000-000000000000",
+                                                       check_job_state=False))
+    assert result["failed"] and result["error_code"] == "InvalidResourceException" and result["request_id"]
+    assert "AWS request id: %s (quote it to AWS Support)" % result["request_id"] in result["msg"]
