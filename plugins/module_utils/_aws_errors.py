@@ -23,7 +23,7 @@ _DENIED = ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException
            "ExpiredTokenException", "MissingAuthenticationTokenException", "InvalidClientTokenId")
 _THROTTLED = ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded")
 UNTRUSTED = ("Behind a TLS-inspecting proxy, set aws_ca_bundle (or AWS_CA_BUNDLE) to the proxy's CA bundle; "
-                    "the manifest download uses it too.")
+             "the manifest download uses it too.")
 
 
 def botocore_errors():

@@ -171,5 +171,3 @@ def manifest_problem(data, content_type=""):
     if len(data) < MANIFEST_MIN_BYTES:
         return "only %d bytes" % len(data)
     return None
-
-

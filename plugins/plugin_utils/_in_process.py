@@ -55,6 +55,8 @@ display = Display()
 # device (bench/README.md). So the client below is AWSPluginBase.client on a session that shares the loader.
 _SHARED_LOADERS = {}
 _WARMED = set()
+
+
 def warm_aws_loader(service):
     """Parse ``service``'s data files into a loader that later sessions share. Only speed depends on it:
     a worker whose AWS_DATA_PATH differs, or a warm-up that failed, parses the files itself, as before."""
@@ -191,7 +193,6 @@ def _name(lookup, number):
         return lookup(number)[0]
     except KeyError:
         return str(number)
-
 
 
 def run_in_process(module, params, spec, check_mode, diff):
