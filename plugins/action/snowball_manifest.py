@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.fieldops.snowball.plugins.modules import snowball_manifest
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._action import SnowballAction
-from ansible_collections.fieldops.snowball.plugins.plugin_utils._action import warm_aws_loader
+from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import warm_aws_loader
 
 # Here, in ansible-playbook itself, once: its workers inherit the parsed data files (see warm_aws_loader).
 warm_aws_loader("snowball")

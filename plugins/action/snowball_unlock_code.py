@@ -5,7 +5,8 @@
 targets the controller (see plugin_utils/_action.py), and censors a result
 that carries the code, as ansible-core's include_vars does, even when the
 task does not say no_log. Failures stay readable: their messages never carry
-the code.
+the code. Failures are raised as SnowballError, which the action base
+(plugin_utils/_action.py) turns into the failed result.
 
 With ``vault: true`` it writes the code, encrypted with the vault secret the
 play was started with, to ``dest`` on the controller, and returns it no more:
@@ -28,7 +29,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._files import re
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
 from ansible_collections.fieldops.snowball.plugins.modules import snowball_unlock_code
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._action import SnowballAction
-from ansible_collections.fieldops.snowball.plugins.plugin_utils._action import warm_aws_loader
+from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import warm_aws_loader
 
 # Here, in ansible-playbook itself, once: its workers inherit the parsed data files (see warm_aws_loader).
 warm_aws_loader("snowball")
@@ -41,16 +42,13 @@ class ActionModule(SnowballAction):
     def execute(self, task_vars, overrides=None):
         # Validated here first, so that a vault option that is not a boolean is refused
         # before anything is fetched or written.
-        params = self.validate_argument_spec(self.argument_spec(), **self.MODULE.ARGUMENT_RULES)[1]
+        params = self.validated()
         if not params["vault"]:
             return super().execute(task_vars)
         dest = os.path.abspath(os.path.expanduser(params["dest"]))
-        try:
-            vault = self._vault()
-            check_private_destination(dest, missing_parent_ok=True)
-            _readable_or_absent(vault, dest)  # before any AWS call: a refusal costs nothing
-        except SnowballError as error:
-            return dict(failed=True, msg=error.msg)
+        vault = self._vault()
+        check_private_destination(dest, missing_parent_ok=True)
+        _readable_or_absent(vault, dest)  # before any AWS call: a refusal costs nothing
         result = super().execute(task_vars, overrides=dict(vault=None, dest=None))
         code = result.pop("unlock_code", None)
         result.pop("_ansible_no_log", None)
@@ -59,7 +57,8 @@ class ActionModule(SnowballAction):
         try:
             written = self._write_vaulted(vault, dest, code)
         except (AnsibleError, SnowballError, OSError) as error:
-            return dict(failed=True, msg="Could not write the vault-encrypted unlock code to %s: %s" % (dest, error))
+            raise SnowballError("Could not write the vault-encrypted unlock code to %s: %s" % (dest, error),
+                                dest=dest) from None
         result.update(dest=dest, changed=written or result.get("changed", False))
         return result
 

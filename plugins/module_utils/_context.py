@@ -9,7 +9,7 @@ or raises SnowballError. It runs in one of two shells:
 * the module's ``main()``, through ``run_module`` below, with a ModuleContext
   over AnsibleModule or AnsibleAWSModule (a shipped module, on any host);
 * the module's action plugin, in the controller's worker process, with the
-  ActionContext of plugins/plugin_utils/_action.py, when the task runs on
+  ActionContext of plugins/plugin_utils/_in_process.py, when the task runs on
   the controller itself.
 
 A context has ``params`` (validated), ``check_mode``, ``diff``, ``region``
@@ -26,27 +26,45 @@ import signal
 from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
+# The collection's one mask for a secret in anything it shows (results, diffs, loop items, messages): what
+# ansible-core's remove_values puts in place of a no_log value inside a result.
+MASK = "********"
 
-class ModuleContext:
-    """The task context of a shipped module."""
 
-    def __init__(self, module):
-        self.module = module
-        # AnsibleAWSModule wraps an AnsibleModule in ``_module`` and forwards
-        # other attributes to it only from amazon.aws 9.5.0 (``__getattr__``):
-        # what only AnsibleModule has is asked of the AnsibleModule itself.
-        self.ansible_module = getattr(module, "_module", module)  # pylint: disable=protected-access
-        self.params = self.ansible_module.params
-        self.check_mode = self.ansible_module.check_mode
-        self.diff = self.ansible_module._diff  # pylint: disable=protected-access
+class TaskContext:
+    """What both shells' contexts share: the validated task, its AWS connection (``aws``: an object with
+    ``region`` and ``client(service, retry_decorator)``, as AnsibleAWSModule and AWSPluginBase have), and the
+    secrets to mask."""
+
+    def __init__(self, params, check_mode, diff, aws):
+        self.params = params
+        self.check_mode = check_mode
+        self.diff = diff
         self.secrets = set()
+        self._aws = aws
 
     @property
     def region(self):
-        return self.module.region
+        return self._aws.region
 
     def aws_client(self, service, retry_decorator=None):
-        return self.module.client(service, retry_decorator=retry_decorator)
+        return self._aws.client(service, retry_decorator=retry_decorator)
+
+    def add_secret(self, value):
+        self.secrets.add(value)
+
+
+class ModuleContext(TaskContext):
+    """The task context of a shipped module."""
+
+    def __init__(self, module):
+        # AnsibleAWSModule wraps an AnsibleModule in ``_module`` and forwards
+        # other attributes to it only from amazon.aws 9.5.0 (``__getattr__``):
+        # what only AnsibleModule has is asked of the AnsibleModule itself.
+        self.module = module
+        self.ansible_module = getattr(module, "_module", module)  # pylint: disable=protected-access
+        super().__init__(self.ansible_module.params, self.ansible_module.check_mode,
+                         self.ansible_module._diff, module)  # pylint: disable=protected-access
 
     def run_command(self, argv, environ_update=None):
         return self.ansible_module.run_command(argv, environ_update=environ_update)
@@ -56,9 +74,6 @@ class ModuleContext:
 
     def warn(self, msg):
         self.module.warn(msg)
-
-    def add_secret(self, value):
-        self.secrets.add(value)
 
 
 def finish(run, ctx):

@@ -22,10 +22,6 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
-# What a diff shows in place of a secret.
-MASK = "********"
-
-
 def check_private_destination(path, missing_parent_ok=False):
     """Refuse destinations where a secret could be read or redirected by others.
 

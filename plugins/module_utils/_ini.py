@@ -14,7 +14,7 @@ import re
 import shlex
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import MASK
+from ansible_collections.fieldops.snowball.plugins.module_utils._context import MASK
 
 # Keys whose values never appear in a diff.
 _SECRET_KEYS = frozenset(("aws_secret_access_key", "aws_session_token", "aws_security_token"))

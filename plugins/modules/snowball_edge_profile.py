@@ -126,7 +126,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client_config i
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import client_profile
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
-from ansible_collections.fieldops.snowball.plugins.module_utils._files import MASK
+from ansible_collections.fieldops.snowball.plugins.module_utils._context import MASK
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_job_id
 
 ARGUMENT_SPEC = dict(

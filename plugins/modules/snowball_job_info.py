@@ -88,10 +88,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import CLUSTER_ID_PATTERN
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import JOB_STATES
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import snake_job
+from ansible_collections.fieldops.snowball.plugins.module_utils._jobs import JOB_STATES
+from ansible_collections.fieldops.snowball.plugins.module_utils._jobs import SnowballJobs
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_job_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._jobs import snake_job
 
 ARGUMENT_SPEC = dict(
     job_id=dict(type="str"),

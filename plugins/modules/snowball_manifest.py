@@ -88,8 +88,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import resolve_mode
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._jobs import SnowballJobs
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_job_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._manifest import ManifestDownload
 
 ARGUMENT_SPEC = dict(
     job_id=dict(type="str", required=True),
@@ -108,7 +109,8 @@ def run(ctx):
     resolve_mode(params["mode"])  # a bad mode is refused before any call
     api = SnowballJobs(ctx)
     job_state = api.verified(params["job_id"])["JobState"]
-    result = api.sync_manifest(params["job_id"], params["dest"], force=params["force"], mode=params["mode"])
+    result = ManifestDownload(ctx, api).sync(params["job_id"], params["dest"], force=params["force"],
+                                             mode=params["mode"])
     return dict(result, job_state=job_state)
 
 

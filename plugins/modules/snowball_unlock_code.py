@@ -70,7 +70,6 @@ EXAMPLES = r"""
 - name: Hand it to the Snowball Edge client profile, never to debug
   fieldops.snowball.snowball_edge_profile:
     name: bench-device
-    job_id: JID123e4567-e89b-12d3-a456-426655440000
     unlock_code: "{{ snowball_code.unlock_code }}"
     manifest_path: ~/.snowball/manifests/JID123e4567-e89b-12d3-a456-426655440000_manifest.bin
     endpoint: 192.0.2.10
@@ -113,8 +112,8 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._errors import S
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import check_private_destination
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import store_private_file
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import SnowballJobs
-from ansible_collections.fieldops.snowball.plugins.module_utils._job import check_job_id
+from ansible_collections.fieldops.snowball.plugins.module_utils._jobs import SnowballJobs
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_job_id
 
 ARGUMENT_SPEC = dict(
     job_id=dict(type="str", required=True),

@@ -16,6 +16,7 @@ import boto3
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _aws_profile
+from ansible_collections.fieldops.snowball.plugins.module_utils import _context
 from ansible_collections.fieldops.snowball.plugins.module_utils import _files
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import EdgeClient
 from ansible_collections.fieldops.snowball.plugins.module_utils._device_credentials import read_device_credentials
@@ -171,7 +172,7 @@ def test_the_diff_masks_the_secret_and_marks_a_new_one(home, pem):
     credentials_diff = first["diff"][1]
     assert credentials_diff == {"before_header": str(aws / "credentials"), "after_header": str(aws / "credentials"),
                                 "before": "", "after": "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
-                                % (NAME, KEY, _files.MASK)}
+                                % (NAME, KEY, _context.MASK)}
     assert "[services %s-snowball]" % NAME in first["diff"][2]["after"]
     rotated = run(home, FakeDevice(pem, keys={KEY: NEW_SECRET}), diff=True)
     assert rotated["changed"] is True and len(rotated["diff"]) == 1
