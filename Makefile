@@ -28,8 +28,11 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: demo test matrix bench env collection stage sanity units integration lint importer clean
 
-demo: collection
-	$(BIN)/python scripts/demo.py
+# The demo's output is the demo: setting up and building go to .build/demo-setup.log (shown on a failure).
+demo:
+	@mkdir -p $(BUILD) && echo "make demo: setting up .venv and building the collection (log: .build/demo-setup.log) ..."
+	@$(MAKE) --no-print-directory collection >$(BUILD)/demo-setup.log 2>&1 || { tail -30 $(BUILD)/demo-setup.log; exit 1; }
+	@$(BIN)/python scripts/demo.py
 
 test: sanity units integration lint importer
 	$(BIN)/python scripts/test_record.py record $$(( $$(date +%s) - $(STARTED) ))
