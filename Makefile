@@ -26,7 +26,7 @@ ANSIBLE_TEST := HOME=$(ANSIBLE_TEST_HOME) PYENV_ROOT=$(or $(PYENV_ROOT),$(HOME)/
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test matrix bench env collection stage sanity units integration lint importer clean
+.PHONY: demo test matrix bench env collection stage sanity units integration lint lint-installed importer clean
 
 # The demo's output is the demo: setting up and building go to .build/demo-setup.log (shown on a failure).
 demo:
@@ -34,9 +34,9 @@ demo:
 	@$(MAKE) --no-print-directory collection >$(BUILD)/demo-setup.log 2>&1 || { tail -30 $(BUILD)/demo-setup.log; exit 1; }
 	@$(BIN)/python scripts/demo.py
 
-test: sanity units integration lint importer
+test: sanity units integration lint lint-installed importer
 	$(BIN)/python scripts/test_record.py record $$(( $$(date +%s) - $(STARTED) ))
-	@echo "make test: sanity, units, integration, lint and importer passed"
+	@echo "make test: sanity, units, integration, lint (checkout and installed tarball) and importer passed"
 
 # sanity, units and integration on each supported ansible-core: one nox session per cell (noxfile.py);
 # CELLS="core2.21 floors" runs some.
@@ -95,6 +95,14 @@ integration: collection stage
 
 lint: stage
 	cd $(STAGED) && $(BIN)/ansible-lint
+
+# ansible-lint's production profile on the collection as a user installs it: from the tarball, into a
+# directory outside this checkout, so that the repository's .ansible-lint (not in the tarball) does not apply.
+lint-installed: collection
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	    ANSIBLE_COLLECTIONS_PATH=$$tmp $(BIN)/ansible-galaxy collection install --no-deps -p $$tmp $(TARBALL) >/dev/null && \
+	    cd $$tmp/ansible_collections/fieldops/snowball && \
+	    ANSIBLE_COLLECTIONS_PATH=$$tmp:$(COLLECTIONS) $(BIN)/ansible-lint --offline --profile production --nocolor
 
 # galaxy-importer, what Galaxy runs on an upload, on the tarball, configured as galaxy.ansible.com
 # runs it (.ci/galaxy-importer.cfg). Its own venv: its pins (attrs<24, flake8<7) clash with ours.
