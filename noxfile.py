@@ -80,13 +80,13 @@ def run_steps(session, cell, variables):
     os.makedirs(os.path.join(MATRIX, cell), exist_ok=True)
     for step in STEPS:
         started = time.monotonic()
-        command = ["make", "--no-print-directory"] + ["%s=%s" % item for item in variables.items()] + [step]
-        output = session.run(*command, external=True, silent=True)
+        log = os.path.join(MATRIX, cell, step + ".log")
+        arguments = ["%s=%s" % item for item in variables.items()] + [step]
+        # The log is written whether the step passes or fails; nox prints a failed step's output too.
+        output = session.run("bash", "-o", "pipefail", "-c", 'make --no-print-directory "$@" 2>&1 | tee "%s"' % log,
+                             "make", *arguments, external=True, silent=True)
         if output is None:  # nox --install-only: nothing runs
             return
-        log = os.path.join(MATRIX, cell, step + ".log")
-        with open(log, "w", encoding="utf-8") as handle:
-            handle.write(output)
         passed = test_record.tests_passed(output) if step != "sanity" else None
         if passed == 0:
             session.error("%s ran no test (see %s)" % (step, log))
