@@ -8,13 +8,16 @@
   which ships every collection it includes under ansible_collections/. The
   wheel is downloaded once into .build/downloads and the collections are
   unpacked into each collections root given on the command line.
-* ansible-test's pip bootstrap script: ansible-test downloads get-pip.py
-  (23.1.2 for ansible-core 2.17, 24.2 for 2.18 and 2.19, 25.2 for 2.20 and
-  2.21) from a host that cannot be reached here. Its cache is seeded with a
-  small script that installs pip from the wheel bundled with the standard
-  library's ensurepip, which is all ansible-test asks of it.
+* ansible-test's pip bootstrap script (--seed-get-pip HOME): ansible-test
+  downloads get-pip.py (24.2 for ansible-core 2.19, 25.2 for 2.20 and 2.21)
+  from a host that may not be reachable, into HOME/.ansible/test/cache. The
+  Makefile gives ansible-test a HOME of its own under .build, and that cache
+  is seeded with a small script that installs pip from the wheel bundled with
+  the standard library's ensurepip, which is all ansible-test asks of it. The
+  user's own ~/.ansible is never written.
 
 Usage: bootstrap_offline.py COLLECTIONS_ROOT [COLLECTIONS_ROOT ...]
+       bootstrap_offline.py --seed-get-pip HOME
 """
 
 import glob
@@ -28,9 +31,8 @@ import zipfile
 ANSIBLE_PACKAGE = "ansible==12.3.0"
 DOWNLOADS = os.path.join(".build", "downloads")
 COLLECTIONS = ("amazon/aws", "ansible/posix", "community/general")
-# The names under which each supported ansible-test looks for get-pip.py in its cache.
-GET_PIP_CACHES = [os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % version)
-                  for version in ("23_1_2", "24_2", "25_2")]
+# The pip versions whose get-pip.py each supported ansible-test looks for in its cache.
+GET_PIP_VERSIONS = ("24_2", "25_2")
 GET_PIP_SEED = '''\
 """Stand-in for get-pip.py: install pip from the standard library's bundled wheel."""
 import glob
@@ -89,9 +91,10 @@ def install_collection(wheel, root, collection):
     print("%s %s installed in %s" % (collection.replace("/", "."), wanted, root))
 
 
-def seed_get_pip():
-    """Seed the cache, unless it holds the real script (fetched where the host is reachable)."""
-    for cache in GET_PIP_CACHES:
+def seed_get_pip(home):
+    """Seed the cache of an ansible-test run with HOME=``home``, unless it holds the real script."""
+    for version in GET_PIP_VERSIONS:
+        cache = os.path.join(home, ".ansible", "test", "cache", "get_pip_%s.py" % version)
         if os.path.exists(cache):
             with open(cache, encoding="utf-8") as handle:
                 if GET_PIP_SEED.splitlines()[0] not in handle.read():
@@ -101,13 +104,15 @@ def seed_get_pip():
             handle.write(GET_PIP_SEED)
 
 
-def main():
+def main(argv):
+    if argv[:1] == ["--seed-get-pip"]:
+        seed_get_pip(os.path.abspath(argv[1]))
+        return
     wheel = ansible_wheel()
-    for root in sys.argv[1:]:
+    for root in argv:
         for collection in COLLECTIONS:
             install_collection(wheel, root, collection)
-    seed_get_pip()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
