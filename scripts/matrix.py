@@ -59,7 +59,7 @@ CELLS = [
     ("floors", "2.19.0", "3.11", {"*": "12.0.0"}, "1.34.0"),
 ]
 # What a cell's virtualenv holds besides ansible-core and boto3/botocore (pins from requirements-dev.txt).
-TEST_TOOLS = ("ansible-builder", "mock", "pytest", "pytest-mock", "pytest-xdist", "PyYAML")
+TEST_TOOLS = ("ansible-builder", "ansible-runner", "mock", "pytest", "pytest-mock", "pytest-xdist", "PyYAML")
 
 
 def dev_pins():
