@@ -87,6 +87,9 @@ def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=False, extra_e
             handle.write(source.read())
     # AWX's "Amazon Web Services" credential reaches the job as these variables (env/envvars)
     envvars = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+    # a job template with "Enable Fact Storage": AWX keeps the fact cache among the job's artifacts
+    envvars.update(ANSIBLE_CACHE_PLUGIN="jsonfile",
+                   ANSIBLE_CACHE_PLUGIN_CONNECTION=os.path.join(directory, "artifacts", "1", "fact_cache"))
     write_yaml(os.path.join(directory, "env", "envvars"), envvars)
     if vault:
         # AWX's "Vault" credential with a vault id: --vault-id ID@prompt, answered from env/passwords
