@@ -17,12 +17,17 @@ import textwrap
 import pytest
 import yaml
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, device_vars, regular_files
+from ansible_collections.fieldops.snowball.tests.standins.harness import device_vars, regular_files
 from ansible_collections.fieldops.snowball.tests.standins.snowball_api import ACCESS_KEY, SECRET_KEY
 
 BINDIR = os.path.dirname(sys.executable)
 VAULT_ID = "snowball"
 VAULT_SECRET = "the office's vault secret"
+# A project's playbook as docs/docsite/rst/guide_awx.rst has it: the collection's own, imported
+PROJECT_PLAYBOOK = """
+- name: The collection's playbook
+  ansible.builtin.import_playbook: fieldops.snowball.%s
+"""
 # ansible_runner.run, in a process of its own with the job's environment, as AWX's worker starts it
 RUN_JOB = textwrap.dedent("""
     import json, sys
@@ -118,7 +123,7 @@ def write_yaml(path, data):
 def test_an_awx_job_unlocks_and_its_artifacts_never_hold_the_code(site, verbosity):
     job_id = site.add_device(unlock_delay=0.3)
     code = site.world.jobs[job_id]["unlock_code"]
-    job = awx_job(site, "unlock", ROLE_PLAY, {"bench": device_vars(site, job_id)},
+    job = awx_job(site, "unlock", PROJECT_PLAYBOOK % "unlock", {"bench": device_vars(site, job_id)},
                   home=os.path.join(site.root, "runner-home"), verbosity=verbosity)
     assert (job.status, job.rc) == ("successful", 0), job.stdout()[-3000:]
     assert site.device_states() == {"192.0.2.10": "UNLOCKED"}
@@ -137,7 +142,7 @@ def test_an_awx_job_unlocks_and_its_artifacts_never_hold_the_code(site, verbosit
 def test_a_failed_awx_job_shows_the_reason_and_not_the_code(site):
     job_id = site.add_device()
     site.set_device("192.0.2.10", unlock_code="zzzzz-zzzzz-zzzzz-zzzzz-zzzzz")  # the device takes another code
-    job = awx_job(site, "unlock", ROLE_PLAY, {"bench": device_vars(site, job_id)},
+    job = awx_job(site, "unlock", PROJECT_PLAYBOOK % "unlock", {"bench": device_vars(site, job_id)},
                   home=os.path.join(site.root, "runner-home"), verbosity=4)
     assert job.status == "failed" and job.rc != 0
     assert "refused the manifest or the unlock code" in job.stdout()
@@ -153,7 +158,7 @@ def test_the_offline_flow_as_two_awx_jobs_with_state_on_a_persisted_path(site):
     persisted = os.path.join(site.root, "var", "lib", "snowball")
     hosts = {"bench": device_vars(site, job_id, snowball_unlock_manifest_dir=persisted + "/manifests",
                                   snowball_unlock_code_dir=persisted + "/codes")}
-    prefetch = awx_job(site, "prefetch", ENTRY_PLAY % "prefetch", hosts, home=os.path.join(site.root, "home-1"),
+    prefetch = awx_job(site, "prefetch", PROJECT_PLAYBOOK % "prefetch", hosts, home=os.path.join(site.root, "home-1"),
                        vault=True)
     assert (prefetch.status, prefetch.rc) == ("successful", 0), prefetch.stdout()[-3000:]
     with open(os.path.join(persisted, "codes", job_id + ".vault"), encoding="utf-8") as handle:
@@ -162,7 +167,7 @@ def test_the_offline_flow_as_two_awx_jobs_with_state_on_a_persisted_path(site):
 
     site.stop()  # on site there is no AWS
     site.world.reset_calls()
-    unlock = awx_job(site, "unlock", ENTRY_PLAY % "unlock", hosts, home=os.path.join(site.root, "home-2"),
+    unlock = awx_job(site, "unlock", PROJECT_PLAYBOOK % "unlock_offline", hosts, home=os.path.join(site.root, "home-2"),
                      vault=True)
     assert (unlock.status, unlock.rc) == ("successful", 0), unlock.stdout()[-3000:]
     assert site.device_states() == {"192.0.2.10": "UNLOCKED"} and site.world.calls == []
