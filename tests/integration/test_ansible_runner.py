@@ -28,13 +28,32 @@ PROJECT_PLAYBOOK = """
 - name: The collection's playbook
   ansible.builtin.import_playbook: fieldops.snowball.%s
 """
-# ansible_runner.run, in a process of its own with the job's environment, as AWX's worker starts it
+# ansible_runner.run, in a process of its own with the job's environment. "run": in one step, as AWX runs a job
+# on its own node; "stream": as AWX runs one on an execution node through receptor, transmit (the controller
+# packs the private data directory) | worker (the execution node runs it, in a folder of its own) | process (the
+# controller unpacks the events and artifacts it keeps, into the job's private data directory).
 RUN_JOB = textwrap.dedent("""
-    import json, sys
+    import json, os, sys
     import ansible_runner
-    result = ansible_runner.run(private_data_dir=sys.argv[1], playbook=sys.argv[2], ident=sys.argv[3],
-                                verbosity=int(sys.argv[4]), quiet=True)
-    print(json.dumps({"status": result.status, "rc": result.rc}))
+    directory, playbook, ident, verbosity, mode = sys.argv[1:6]
+    options = dict(playbook=playbook, ident=ident, verbosity=int(verbosity))
+    if mode == "run":
+        result = ansible_runner.run(private_data_dir=directory, quiet=True, **options)
+    else:
+        transmitted, worked = os.path.join(directory, "..", "transmitted"), os.path.join(directory, "..", "worked")
+        with open(transmitted, "w+b") as stream:
+            ansible_runner.run(private_data_dir=directory, streamer="transmit", _output=stream, **options)
+        with open(transmitted, "rb") as stream_in, open(worked, "w+b") as stream_out:
+            ansible_runner.run(private_data_dir=os.path.join(directory, "..", "worker"), streamer="worker",
+                               _input=stream_in, _output=stream_out)
+        with open(worked, "rb") as stream:
+            result = ansible_runner.run(private_data_dir=directory, streamer="process", _input=stream, quiet=True,
+                                        ident=ident)
+    rc = result.rc
+    if rc is None:  # the processor has the status only: the rc comes back among the artifacts, as AWX reads it
+        with open(os.path.join(directory, "artifacts", ident, "rc"), encoding="utf-8") as handle:
+            rc = int(handle.read())
+    print(json.dumps({"status": result.status, "rc": rc}))
 """)
 
 
@@ -54,7 +73,7 @@ class Job:
 
     @property
     def artifacts(self):
-        return os.path.join(self.directory, "artifacts", self.ident)
+        return os.path.join(self.directory, "private_data_dir", "artifacts", self.ident)
 
     def events(self):
         folder = os.path.join(self.artifacts, "job_events")
@@ -69,7 +88,8 @@ class Job:
             return handle.read()
 
     def leaks(self, codes):
-        """Every file the job left (artifacts included), and what the runner printed, holding a code."""
+        """Every file the job left (the private data directory with its artifacts, and the streams and the
+        worker's folder of a streamed job), and what the runner printed, holding a code."""
         canaries = set().union(*(canary_forms(code) for code in codes))
         places = [("runner output", self.output)]
         for path in regular_files(self.directory):
@@ -79,10 +99,10 @@ class Job:
         return [place for place, text in places if any(canary in text for canary in canaries)]
 
 
-def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=False, extra_env=None):
+def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=False, extra_env=None, mode="run"):
     """Lay out the private data directory as AWX does and run it; ``home`` is the job's own (an AWX job's
     container starts with an empty /runner)."""
-    directory = os.path.join(site.root, "awx", name)
+    directory = os.path.join(site.root, "awx", name, "private_data_dir")
     for folder in ("project", "inventory", "env"):
         os.makedirs(os.path.join(directory, folder), mode=0o700)
     with open(os.path.join(directory, "project", name + ".yml"), "w", encoding="utf-8") as handle:
@@ -93,8 +113,10 @@ def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=False, extra_e
     # AWX's "Amazon Web Services" credential reaches the job as these variables (env/envvars)
     envvars = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
     # a job template with "Enable Fact Storage": AWX keeps the fact cache among the job's artifacts
+    # (in the folder where the job runs: the worker's, when streamed, which sends the artifacts back)
+    runs_in = directory if mode == "run" else os.path.join(os.path.dirname(directory), "worker")
     envvars.update(ANSIBLE_CACHE_PLUGIN="jsonfile",
-                   ANSIBLE_CACHE_PLUGIN_CONNECTION=os.path.join(directory, "artifacts", "1", "fact_cache"))
+                   ANSIBLE_CACHE_PLUGIN_CONNECTION=os.path.join(runs_in, "artifacts", "1", "fact_cache"))
     write_yaml(os.path.join(directory, "env", "envvars"), envvars)
     if vault:
         # AWX's "Vault" credential with a vault id: --vault-id ID@prompt, answered from env/passwords
@@ -106,11 +128,11 @@ def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=False, extra_e
     env = site.env(HOME=home, JAVA_TOOL_OPTIONS="-Duser.home=" + home, AWS_ACCESS_KEY_ID=None,
                    AWS_SECRET_ACCESS_KEY=None, **(extra_env or {}))
     env["PATH"] = os.pathsep.join([site.bin, BINDIR, env["PATH"]])
-    run = subprocess.run([sys.executable, "-c", RUN_JOB, directory, name + ".yml", "1", str(verbosity)], env=env,
+    run = subprocess.run([sys.executable, "-c", RUN_JOB, directory, name + ".yml", "1", str(verbosity), mode], env=env,
                          cwd=site.root, capture_output=True, text=True, timeout=600, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
     outcome = json.loads(run.stdout.strip().splitlines()[-1])
-    return Job(directory, "1", outcome, run.stdout + run.stderr)
+    return Job(os.path.dirname(directory), "1", outcome, run.stdout + run.stderr)
 
 
 def write_yaml(path, data):
@@ -119,12 +141,12 @@ def write_yaml(path, data):
     os.chmod(path, 0o600)
 
 
-@pytest.mark.parametrize("verbosity", [0, 4])
-def test_an_awx_job_unlocks_and_its_artifacts_never_hold_the_code(site, verbosity):
+@pytest.mark.parametrize("verbosity, mode", [(0, "run"), (4, "run"), (4, "stream")])
+def test_an_awx_job_unlocks_and_its_artifacts_never_hold_the_code(site, verbosity, mode):
     job_id = site.add_device(unlock_delay=0.3)
     code = site.world.jobs[job_id]["unlock_code"]
     job = awx_job(site, "unlock", PROJECT_PLAYBOOK % "unlock", {"bench": device_vars(site, job_id)},
-                  home=os.path.join(site.root, "runner-home"), verbosity=verbosity)
+                  home=os.path.join(site.root, "runner-home"), verbosity=verbosity, mode=mode)
     assert (job.status, job.rc) == ("successful", 0), job.stdout()[-3000:]
     assert site.device_states() == {"192.0.2.10": "UNLOCKED"}
     assert "device https://192.0.2.10 is UNLOCKED" in job.stdout()
