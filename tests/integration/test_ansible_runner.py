@@ -99,7 +99,7 @@ class Job:
         return [place for place, text in places if any(canary in text for canary in canaries)]
 
 
-def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=False, extra_env=None, mode="run"):
+def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=False, mode="run"):
     """Lay out the private data directory as AWX does and run it; ``home`` is the job's own (an AWX job's
     container starts with an empty /runner)."""
     directory = os.path.join(site.root, "awx", name, "private_data_dir")
@@ -126,7 +126,7 @@ def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=False, extra_e
                    {r"Vault password \(%s\):\s*?$" % VAULT_ID: VAULT_SECRET})
     os.makedirs(home, mode=0o700, exist_ok=True)
     env = site.env(HOME=home, JAVA_TOOL_OPTIONS="-Duser.home=" + home, AWS_ACCESS_KEY_ID=None,
-                   AWS_SECRET_ACCESS_KEY=None, **(extra_env or {}))
+                   AWS_SECRET_ACCESS_KEY=None)
     env["PATH"] = os.pathsep.join([site.bin, BINDIR, env["PATH"]])
     run = subprocess.run([sys.executable, "-c", RUN_JOB, directory, name + ".yml", "1", str(verbosity), mode], env=env,
                          cwd=site.root, capture_output=True, text=True, timeout=600, check=False)
@@ -150,15 +150,18 @@ def test_an_awx_job_unlocks_and_its_artifacts_never_hold_the_code(site, verbosit
     assert (job.status, job.rc) == ("successful", 0), job.stdout()[-3000:]
     assert site.device_states() == {"192.0.2.10": "UNLOCKED"}
     assert "device https://192.0.2.10 is UNLOCKED" in job.stdout()
-    # the AWS credential came from env/envvars alone: the job's process had none
+    # the three AWS calls were signed with the credential from env/envvars: the job's process had none
     assert site.world.count() == 3
     events = job.events()
     assert any(event["event"] == "runner_on_ok" and event["event_data"].get("res") for event in events)
     assert job.leaks([code]) == []
     # the code was there to find: the client's profile in the job's home holds it, and only that file
-    with open(os.path.join(site.root, "runner-home", ".aws", "snowball", "config", "snowball-edge.config"),
-              encoding="utf-8") as handle:
+    profile = os.path.join(site.root, "runner-home", ".aws", "snowball", "config", "snowball-edge.config")
+    with open(profile, encoding="utf-8") as handle:
         assert code in handle.read()
+    for path in regular_files(os.path.join(site.root, "runner-home")):
+        with open(path, "rb") as handle:
+            assert path == profile or code.encode() not in handle.read(), path
 
 
 def test_a_failed_awx_job_shows_the_reason_and_not_the_code(site):
