@@ -99,9 +99,9 @@ class Job:
         return [place for place, text in places if any(canary in text for canary in canaries)]
 
 
-def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=False, mode="run"):
+def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=None, mode="run"):
     """Lay out the private data directory as AWX does and run it; ``home`` is the job's own (an AWX job's
-    container starts with an empty /runner)."""
+    container starts with an empty /runner); ``vault``: the secret of the job's vault credential."""
     directory = os.path.join(site.root, "awx", name, "private_data_dir")
     for folder in ("project", "inventory", "env"):
         os.makedirs(os.path.join(directory, folder), mode=0o700)
@@ -123,7 +123,7 @@ def awx_job(site, name, playbook, hosts, home, verbosity=0, vault=False, mode="r
         with open(os.path.join(directory, "env", "cmdline"), "w", encoding="utf-8") as handle:
             handle.write("--vault-id %s@prompt" % VAULT_ID)
         write_yaml(os.path.join(directory, "env", "passwords"),
-                   {r"Vault password \(%s\):\s*?$" % VAULT_ID: VAULT_SECRET})
+                   {r"Vault password \(%s\):\s*?$" % VAULT_ID: vault})
     os.makedirs(home, mode=0o700, exist_ok=True)
     env = site.env(HOME=home, JAVA_TOOL_OPTIONS="-Duser.home=" + home, AWS_ACCESS_KEY_ID=None,
                    AWS_SECRET_ACCESS_KEY=None)
@@ -184,7 +184,7 @@ def test_the_offline_flow_as_two_awx_jobs_with_state_on_a_persisted_path(site):
     hosts = {"bench": device_vars(site, job_id, snowball_unlock_manifest_dir=persisted + "/manifests",
                                   snowball_unlock_code_dir=persisted + "/codes")}
     prefetch = awx_job(site, "prefetch", PROJECT_PLAYBOOK % "prefetch", hosts, home=os.path.join(site.root, "home-1"),
-                       vault=True)
+                       vault=VAULT_SECRET)
     assert (prefetch.status, prefetch.rc) == ("successful", 0), prefetch.stdout()[-3000:]
     with open(os.path.join(persisted, "codes", job_id + ".vault"), encoding="utf-8") as handle:
         assert handle.read().startswith("$ANSIBLE_VAULT;1.2;AES256;" + VAULT_ID)
@@ -192,11 +192,16 @@ def test_the_offline_flow_as_two_awx_jobs_with_state_on_a_persisted_path(site):
 
     site.stop()  # on site there is no AWS
     site.world.reset_calls()
-    unlock = awx_job(site, "unlock", PROJECT_PLAYBOOK % "unlock_offline", hosts, home=os.path.join(site.root, "home-2"),
-                     vault=True)
+    # a vault credential with another secret: nothing is decrypted, the device is not touched
+    mistaken = awx_job(site, "mistaken", PROJECT_PLAYBOOK % "unlock_offline", hosts,
+                       home=os.path.join(site.root, "home-2"), vault="another secret")
+    assert mistaken.status == "failed" and mistaken.rc != 0
+    assert site.device_states() == {"192.0.2.10": "LOCKED"} and site.client_invocations("unlock-device") == []
+    unlock = awx_job(site, "unlock", PROJECT_PLAYBOOK % "unlock_offline", hosts, home=os.path.join(site.root, "home-3"),
+                     vault=VAULT_SECRET)
     assert (unlock.status, unlock.rc) == ("successful", 0), unlock.stdout()[-3000:]
     assert site.device_states() == {"192.0.2.10": "UNLOCKED"} and site.world.calls == []
-    assert prefetch.leaks([code]) == [] and unlock.leaks([code]) == []
+    assert prefetch.leaks([code]) == [] and mistaken.leaks([code]) == [] and unlock.leaks([code]) == []
     for path in regular_files(persisted):
         with open(path, "rb") as handle:
             assert code.encode() not in handle.read(), path
