@@ -8,6 +8,7 @@ run for real on AWS-shaped client archives and on the collection's own tarball."
 from __future__ import annotations
 
 import glob
+import importlib.util
 import io
 import json
 import os
@@ -108,6 +109,26 @@ def test_the_definition_a_user_installs_builds_an_image_that_can_unlock(tmp_path
         final.index("USER 1000")
     # the archives reach the galaxy stage only: no layer of the final image holds them
     assert not any(step.startswith(("COPY _build", "ADD ")) for step in final)
+
+
+def newest_tested_core():
+    """The newest ansible-core `make matrix` proves the collection on (scripts/matrix.py's cells)."""
+    spec = importlib.util.spec_from_file_location("matrix", os.path.join("scripts", "matrix.py"))
+    matrix = importlib.util.module_from_spec(spec)
+    path = list(sys.path)
+    try:
+        spec.loader.exec_module(matrix)
+    finally:
+        sys.path[:] = path  # matrix.py puts scripts/ on the path for its own imports
+    return max(tuple(int(part) for part in cell[1].split(".")[:2]) for cell in matrix.CELLS if cell[1] != "default")
+
+
+def test_the_image_has_the_newest_ansible_core_the_matrix_proves():
+    """When a newer core joins the matrix, the execution environment moves to it (and to a Python it needs)."""
+    with open(os.path.join("meta", "execution-environment.yml"), encoding="utf-8") as handle:
+        pin = yaml.safe_load(handle)["dependencies"]["ansible_core"]["package_pip"]
+    major, minor = newest_tested_core()
+    assert pin == "ansible-core>=%d.%d.0,<%d.%d" % (major, minor, major, minor + 1)
 
 
 def test_the_client_archive_and_the_tarball_put_in_meta_ee_reach_the_build_context(tmp_path):
