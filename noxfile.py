@@ -30,7 +30,7 @@ import test_record  # noqa: E402  pylint: disable=wrong-import-position
 MATRIX = os.path.join(ROOT, ".build", "matrix")
 STEPS = ("sanity", "units", "integration")
 # What a cell's virtualenv holds besides ansible-core and boto3/botocore, at requirements-dev.txt's pins.
-TEST_TOOLS = ("ansible-builder", "mock", "pytest", "pytest-mock", "pytest-xdist", "PyYAML")
+TEST_TOOLS = ("ansible-builder", "ansible-runner", "mock", "pytest", "pytest-mock", "pytest-xdist", "PyYAML")
 # name: (ansible-core, Python, the `ansible` package whose collections go with it, boto3 and botocore).
 # None: requirements-dev.txt's pin (core2.19 is make test's own .venv). No 2.17 or 2.18 cell: there the leak
 # suite finds the unlock code (the masked loop item shows only from 2.19 on), so meta/runtime.yml requires 2.19.

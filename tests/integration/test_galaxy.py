@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The collection as Galaxy and ansible-builder see it: the installed tarball's documentation with no
 other collection on the path (Galaxy runs ansible-doc that way), the role's documentation, and
-meta/execution-environment.yml read by both of ansible-builder's readers."""
+meta/execution-environment.yml as ansible-builder's introspection reads it from an installed collection
+(what `ansible-builder create` makes of it: test_execution_environment.py)."""
 
 from __future__ import annotations
 
@@ -93,29 +94,6 @@ def test_meta_dependency_files_claim_what_the_root_files_claim():
     """ansible-builder create reads meta/requirements.txt and meta/bindep.txt; everything else the root's."""
     for name in ("requirements.txt", "bindep.txt"):
         assert requirement_lines(os.path.join("meta", name)) == requirement_lines(name), name
-
-
-def test_execution_environment_definition_creates_a_build_context(tmp_path):
-    """`ansible-builder create -f meta/execution-environment.yml`, on the file a user installs."""
-    definition = os.path.join(installed_collection(), "meta", "execution-environment.yml")
-    context = tmp_path / "context"
-    run = subprocess.run([os.path.join(BINDIR, "ansible-builder"), "create", "-f", definition, "-c", str(context),
-                          "--output-filename", "Containerfile"], capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "DEPRECATION" not in run.stdout + run.stderr
-    build = context / "_build"
-    assert requirement_lines(build / "requirements.txt") == requirement_lines("requirements.txt")
-    assert requirement_lines(build / "bindep.txt") == requirement_lines("bindep.txt")
-    for name in ("requirements.txt", "bindep.txt", "requirements.yml"):
-        assert not os.path.islink(build / name), name  # a link would not reach the container build
-    with open(build / "requirements.yml", encoding="utf-8") as handle:
-        galaxy = yaml.safe_load(handle)
-    assert [collection["name"] for collection in galaxy["collections"]] == ["fieldops.snowball"]
-    containerfile = (context / "Containerfile").read_text(encoding="utf-8")
-    assert "ansible-galaxy collection install" in containerfile
-    assert "introspect --user-pip=requirements.txt --user-bindep=bindep.txt" in containerfile
-    assert 'ARG PYCMD="/usr/bin/python3.11"' in containerfile
-    assert "ansible-core>=2.19.0" in containerfile
 
 
 def test_installed_collection_declares_its_dependencies_to_ansible_builder(alone):
