@@ -32,10 +32,11 @@ Environment:
 ``SNOWBALL_SIM_ERRORS_TO``
     ``stderr`` (default) or ``stdout``: where failures are printed (undocumented
     for the real client; tests use it to prove a caller reads both).
-``JAVA_TOOL_OPTIONS``
-    read as the JVM reads it: ``-Duser.home=PATH`` sets the home the client's
-    config lives under, and ``Picked up JAVA_TOOL_OPTIONS: ...`` goes to stderr.
-    Without it the home is the password database's, never ``$HOME``.
+``JAVA_TOOL_OPTIONS``, ``_JAVA_OPTIONS``
+    read as the JVM reads them (``jvm.py``): ``-Duser.home=PATH`` sets the home
+    the client's config lives under, ``Picked up ...`` goes to stderr, an
+    unclosed quote stops the JVM. Without them the home is the password
+    database's, never ``$HOME``.
 """
 
 from __future__ import annotations
@@ -46,13 +47,18 @@ import fcntl
 import hashlib
 import json
 import os
-import pwd
 import re
 import secrets
 import string
 import sys
 import time
 import uuid
+
+try:
+    from . import jvm
+except ImportError:  # run as the client itself (runpy.run_path from the harness's snowballEdge), not as a package
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import jvm  # pylint: disable=import-error
 
 CONFIG_RELATIVE = os.path.join(".aws", "snowball", "config", "snowball-edge.config")
 # DG using-client-commands.md, "Snowball Edge client version": the documented shape of `version`'s output.
@@ -302,51 +308,8 @@ def describe_member(device):
 # --- the client's home and profiles
 
 
-def split_java_options(value):
-    """Split JAVA_TOOL_OPTIONS as HotSpot does: on whitespace, '...' and "..." group, no escapes."""
-    tokens, current, quote, started = [], [], None, False
-    for char in value:
-        if quote:
-            if char == quote:
-                quote = None
-            else:
-                current.append(char)
-        elif char in "'\"":
-            quote, started = char, True
-        elif char.isspace():
-            if started:
-                tokens.append("".join(current))
-            current, started = [], False
-        else:
-            current.append(char)
-            started = True
-    if started:
-        tokens.append("".join(current))
-    return tokens
-
-
-def java_user_home(environ=None):
-    """Java's ``user.home``: the last -Duser.home= in JAVA_TOOL_OPTIONS, else the password database's home
-    (java_props_md.c uses getpwuid), falling back to $HOME only when that home is missing or shorter than 2
-    characters (JDK-8280357, JDK 19+)."""
-    environ = os.environ if environ is None else environ
-    home = None
-    for token in split_java_options(environ.get("JAVA_TOOL_OPTIONS", "")):
-        if token.startswith("-Duser.home="):
-            home = token[len("-Duser.home="):]
-    if home is not None:
-        return home
-    try:
-        home = pwd.getpwuid(os.getuid()).pw_dir
-    except KeyError:
-        home = None
-    if (not home or len(home) < 2) and environ.get("HOME"):
-        return environ["HOME"]
-    return home or "?"
-
-
 def config_path():
-    return os.path.join(java_user_home(), CONFIG_RELATIVE)
+    return os.path.join(jvm.user_home(os.environ), CONFIG_RELATIVE)
 
 
 def load_profiles(path):
@@ -575,10 +538,13 @@ def start_jvm():
     spins = 0
     while time.process_time() < deadline:
         spins += 1
-    options = os.environ.get("JAVA_TOOL_OPTIONS")
-    if options:  # HotSpot prints this on stderr whenever it uses the variable
-        sys.stderr.write("Picked up JAVA_TOOL_OPTIONS: %s\n" % options)
-        sys.stderr.flush()
+    sys.stderr.write(jvm.picked_up(os.environ))
+    sys.stderr.flush()
+    try:
+        jvm.system_properties(os.environ)
+    except jvm.JvmStartFailure as failure:  # the JVM refuses its options: the client never runs
+        sys.stderr.write(str(failure))
+        sys.exit(1)
 
 
 def record_invocation(record):

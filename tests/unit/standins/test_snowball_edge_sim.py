@@ -12,7 +12,6 @@ import configparser
 import ipaddress
 import json
 import os
-import pwd
 import re
 import resource
 import ssl
@@ -257,14 +256,6 @@ def test_home_comes_from_java_tool_options_not_home(site, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Configuration will be stored at %s\n" % site.config_path())
     assert os.path.exists(site.config_path()) and not os.listdir(decoy)
-
-
-def test_java_user_home_rules():
-    passwd_home = pwd.getpwuid(os.getuid()).pw_dir
-    assert sim.java_user_home({"HOME": "/not/this"}) == (passwd_home if len(passwd_home) >= 2 else "/not/this")
-    assert sim.java_user_home({"JAVA_TOOL_OPTIONS": "-Xmx1g -Duser.home=/a -Duser.home=/b"}) == "/b"  # the last wins
-    assert sim.java_user_home({"JAVA_TOOL_OPTIONS": "'-Duser.home=/with space' -Xss1m"}) == "/with space"
-    assert sim.split_java_options(' -Da="x y"  -Db ') == ["-Da=x y", "-Db"]
 
 
 # --- configure
