@@ -290,7 +290,7 @@ def test_default_profile_is_used_without_options(site):
     assert json.loads(client(site, "describe-device").stdout)["DeviceId"] == job_id
 
 
-# --- issue 14: the device's own credentials and certificate
+# --- the device's own credentials and certificate
 
 
 def test_credential_commands_need_an_unlocked_device(site):
