@@ -187,7 +187,8 @@ class World:
 
     def add_job(self, job_id=None, state="WithCustomer", age_days=3, unlock_code=None,
                 manifest=None, cluster_id=None, description="fieldops stand-in job", long_term_pricing=False,
-                credentials_expired=None, job_type="LOCAL_USE"):
+                credentials_expired=None, job_type="LOCAL_USE", snowball_type="V3_5C",
+                remote_management="INSTALLED_ONLY"):
         """A job with a device. A job in a cluster gets the cluster's one code and manifest (the first node's
         job makes them) unless ``unlock_code`` / ``manifest`` say otherwise.
 
@@ -195,6 +196,13 @@ class World:
         the job's code and manifest for its age; None applies the documented rule (older than 360 days),
         except for long-term-pricing jobs, whose credentials the stand-in keeps releasing (undocumented:
         set True to make AWS refuse them too).
+
+        ``snowball_type``: the model's SnowballType; V3_5C and V3_5S are the types still orderable (EDGE_C and
+        the other older ones are discontinued). ``remote_management``: JobMetadata.RemoteManagement, one of the
+        model's INSTALLED_ONLY, INSTALLED_AUTOSTART, NOT_INSTALLED (None: not reported). ``job_type``: IMPORT,
+        EXPORT or LOCAL_USE (the model's JobType). The API has one state, InProgress, for what the console calls
+        "Exporting" (AWS is exporting your data from Amazon S3 onto a device) and "Importing" (AWS is importing
+        your data into Amazon S3): developer guide jobstatuses.md. Which one a job is in follows from its type.
         """
         job_id = job_id or new_job_id()
         created = time.time() - age_days * 86400
@@ -208,7 +216,7 @@ class World:
                 "JobId": job_id,
                 "JobState": state,
                 "JobType": job_type,
-                "SnowballType": "EDGE_C",
+                "SnowballType": snowball_type,
                 "CreationDate": created,
                 "Description": description,
             },
@@ -217,25 +225,27 @@ class World:
             "credentials_expired": credentials_expired,
             "parts": None,  # an export job's main job: the ids of its parts
         }
+        if remote_management:
+            job["metadata"]["RemoteManagement"] = remote_management
         if long_term_pricing:
             job["metadata"]["LongTermPricingId"] = "LTPID" + str(uuid.uuid4())
         if cluster_id:
             job["metadata"]["ClusterId"] = cluster_id
             self.clusters.setdefault(cluster_id, {
                 "ClusterId": cluster_id, "ClusterState": "InUse", "JobType": job_type,
-                "SnowballType": "EDGE_C", "CreationDate": created, "Description": "stand-in cluster",
+                "SnowballType": snowball_type, "CreationDate": created, "Description": "stand-in cluster",
             })
             self.cluster_credentials.setdefault(cluster_id, {"unlock_code": job["unlock_code"], "manifest": job["manifest"]})
         self.jobs[job_id] = job
         return job
 
-    def add_export_job(self, parts=2, state="WithCustomer", age_days=3):
+    def add_export_job(self, parts=2, state="WithCustomer", age_days=3, **options):
         """An export job: a main job (``MID...``, no device of its own) and ``parts`` job parts (``JID...``),
         each with its own device, code and manifest. Returns (main job, [part jobs])."""
         part_jobs = [self.add_job(state=state, age_days=age_days, job_type="EXPORT",
-                                  description="fieldops stand-in export job part") for _part in range(parts)]
+                                  description="fieldops stand-in export job part", **options) for _part in range(parts)]
         main = self.add_job(job_id=new_job_id("MID"), state=state, age_days=age_days, job_type="EXPORT",
-                            description="fieldops stand-in export job")
+                            description="fieldops stand-in export job", **options)
         main["parts"] = [part["metadata"]["JobId"] for part in part_jobs]
         return main, part_jobs
 

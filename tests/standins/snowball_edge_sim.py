@@ -55,9 +55,10 @@ import time
 import uuid
 
 try:
-    from . import jvm
+    from . import device_services, jvm
 except ImportError:  # run as the client itself (runpy.run_path from the harness's snowballEdge), not as a package
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import device_services  # pylint: disable=import-error
     import jvm  # pylint: disable=import-error
 
 CONFIG_RELATIVE = os.path.join(".aws", "snowball", "config", "snowball-edge.config")
@@ -123,6 +124,23 @@ def devices_locked(directory=None):
             os.replace(path + ".tmp", path)
 
 
+def settings():
+    """Site-wide behaviour the harness chose (``settings.json`` beside the device table; see Site)."""
+    directory = os.environ.get("SNOWBALL_SIM_STATE")
+    if not directory:
+        return {}
+    try:
+        with open(os.path.join(directory, "settings.json"), encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
+def write_settings(directory, values):
+    with open(os.path.join(directory, "settings.json"), "w", encoding="utf-8") as handle:
+        json.dump(values, handle)
+
+
 def write_devices(directory, devices):
     """Create or replace the device table (used by test fixtures and the demo)."""
     os.makedirs(directory, exist_ok=True)
@@ -140,7 +158,8 @@ def new_secret_access_key():
 
 def make_device(ip, job_id, unlock_code, manifest, unlock_delay=0.0, state=LOCKED, reachable=True,
                 connection=None, cluster_id=None, association="ASSOCIATED", refuse_unlock=0, access_keys=1,
-                certificate_pem=None, boot_seconds=0.0, device_type="EDGE_C"):
+                certificate_pem=None, boot_seconds=0.0, device_type="V3_5C", device_id=None, s3="adapter",
+                s3_snow_ips=None, certificate_expires=None, reboot_seconds=60.0):
     """One device.
 
     ``connection``: ``up``, ``refused`` (port closed: the device is still booting; DG
@@ -150,21 +169,30 @@ def make_device(ip, job_id, unlock_code, manifest, unlock_delay=0.0, state=LOCKE
     refused unlock is accepted, then goes UNLOCKING -> LOCKED (AWS scripts' unlock-devices.sh treats that as
     the failure). ``access_keys``: how many access keys the device has, each with a fresh random secret
     (DG "Getting Credentials"). ``certificate_pem``: the device's self-signed certificate (DG "Getting Your
-    Certificate"), or None for none.
+    Certificate"), or None for none. ``device_type``: V3_5C or V3_5S, the types still orderable (botocore's
+    snowball model lists them in SnowballType). ``device_id``: what describe-device reports as DeviceId
+    (default: a fresh id of the documented shape, not the job id; device_services.new_device_id). ``s3``:
+    ``adapter`` (the S3 adapter, HTTPS 8443) or ``s3-snow`` (S3 compatible storage on Snow, HTTPS 443 on
+    ``s3_snow_ips``, the bucket and object interfaces). ``certificate_expires``: epoch seconds that
+    describe-device-software reports. ``reboot_seconds``: how long reboot-device leaves it silent.
     """
+    if s3 not in device_services.S3_KINDS:
+        raise ValueError("s3 must be one of %s" % (device_services.S3_KINDS,))
     if connection is None:
         connection = "up" if reachable else "unreachable"
     if connection not in CONNECTIONS or association not in ASSOCIATION_STATES:
         raise ValueError("connection must be one of %s, association one of %s" % (CONNECTIONS, ASSOCIATION_STATES))
     keys = {new_access_key_id(): new_secret_access_key() for _key in range(access_keys)}
     return {
-        "ip": ip, "device_id": job_id, "job_id": job_id, "unlock_code": unlock_code,
+        "ip": ip, "device_id": device_id or device_services.new_device_id(), "job_id": job_id, "unlock_code": unlock_code,
         "manifest_sha256": hashlib.sha256(manifest).hexdigest(), "state": state,
         "unlock_delay": unlock_delay, "unlocking_since": None, "connection": connection,
         "boots_at": time.time() + boot_seconds if boot_seconds else None,
         "cluster_id": cluster_id, "association": association,
         "refuse_unlock": -1 if refuse_unlock is True else int(refuse_unlock), "refusing": False,
-        "device_type": device_type, "access_keys": keys,
+        "device_type": device_type, "access_keys": keys, "s3": s3,
+        "s3_snow_ips": list(s3_snow_ips) if s3_snow_ips else device_services.s3_snow_ips(ip),
+        "certificate_expires": certificate_expires, "reboot_seconds": reboot_seconds, "power": None,
         "certificate": None if certificate_pem is None else {
             # the ARN's shape: DG "Getting Your Certificate" (arn:aws:snowball-device:::certificate/<32 hex>)
             "arn": "arn:aws:snowball-device:::certificate/" + secrets.token_hex(16),
@@ -173,6 +201,9 @@ def make_device(ip, job_id, unlock_code, manifest, unlock_delay=0.0, state=LOCKE
 
 
 def connection_of(device):
+    device_services.apply_power(device)
+    if device_services.powered_down(device):
+        return "unreachable"
     if device.get("boots_at") and time.time() < device["boots_at"]:
         return "refused"
     return device.get("connection") or ("up" if device.get("reachable", True) else "unreachable")
@@ -190,7 +221,9 @@ def reach(devices, ip):
 
 
 def settle(device):
-    """Move an unlock on by the clock: UNLOCKED after ``unlock_delay``, or back to LOCKED when refused."""
+    """Move an unlock on by the clock: UNLOCKED after ``unlock_delay``, or back to LOCKED when refused; a power
+    cut that has happened undoes it (device_services.cut_power)."""
+    device_services.apply_power(device)
     if device["state"] == UNLOCKING and time.time() >= device["unlocking_since"] + device["unlock_delay"]:
         device["state"] = LOCKED if device.get("refusing") else UNLOCKED
         device["refusing"] = False
@@ -286,7 +319,7 @@ def describe(device):
         "UnlockStatus": {"State": device["state"]},
         "ActiveNetworkInterface": {"IpAddress": device["ip"]},
         "PhysicalNetworkInterfaces": physical_interfaces(device),
-        "DeviceType": device.get("device_type", "EDGE_C"),
+        "DeviceType": device.get("device_type", "V3_5C"),
     }
     if device.get("cluster_id"):
         out["ClusterAssociation"] = {"ClusterId": device["cluster_id"], "State": device.get("association", "ASSOCIATED")}
@@ -395,6 +428,13 @@ def run_device_command(args, record):
             record["device_ips"] = cluster_ips(args, credentials)
             if not device.get("cluster_id"):
                 raise ServiceError("UnsupportedOperationException", "The device at %s is not part of a cluster." % ip)
+            if settings().get("strict_describe_cluster") and device["state"] != UNLOCKED:
+                # DG ClusterOverview.md: describe-cluster "reports back the lock and network reachability state for
+                # every node in an unlocked cluster", and unlock-cluster's own output points to describe-device
+                # (unlocking_message). The stricter reading: refused while the node asked is not UNLOCKED, with
+                # the on-device API's error for a device in the wrong state (API types/errors.go).
+                raise ServiceError("IncorrectDeviceStateException", "The cluster is not unlocked: the device at %s is "
+                                   "%s. Use describe-device to follow an unlock." % (ip, device["state"]))
             # every node of the cluster, whatever IPs were passed (DG ClusterOverview.md: "for every node")
             members = [member for member in devices.values() if member.get("cluster_id") == device["cluster_id"]]
             print_json({"ClusterId": device["cluster_id"], "Devices": [describe_member(member) for member in members]})
@@ -404,10 +444,36 @@ def run_device_command(args, record):
         elif command == "unlock-cluster":
             unlock_cluster(devices, device, cluster_ips(args, credentials), credentials, record)
             print(unlocking_message(cluster=True))
+        elif command == "reboot-device":
+            # DG using-client-commands.md: "Rebooting device now."; what follows is device_services.cut_power's
+            device_services.cut_power(device, down_seconds=device.get("reboot_seconds", 60.0))
+            print("Rebooting device now.")
+        elif command in ("list-services", "describe-service", "describe-device-software"):
+            require_unlocked(device)  # undocumented on a locked device: the stricter reading refuses
+            service_command(devices, device, args, record)
         else:
             require_unlocked(device)
             credential_command(device, args)
     return 0
+
+
+def service_command(devices, device, args, record):
+    """list-services, describe-service and describe-device-software, as device_services shapes them."""
+    if args.command == "list-services":
+        print_json({"ServiceIds": device_services.service_ids(device)})
+    elif args.command == "describe-device-software":
+        print(device_services.software_lines(device))
+    else:
+        ips = list(args.device_ip_addresses or [])
+        record["device_ips"] = ips or None
+        members = [devices[ip] for ip in ips if ip in devices and connection_of(devices[ip]) == "up"
+                   and devices[ip].get("cluster_id") and devices[ip].get("cluster_id") == device.get("cluster_id")]
+        try:
+            print_json(device_services.describe_service(device, args.service_id, members))
+        except device_services.UnknownService:
+            # undocumented answer; ResourceNotFoundException is the on-device API's error for it (API types/errors.go)
+            raise ServiceError("ResourceNotFoundException", "The service %s is not available on the device at %s."
+                               % (args.service_id, device["ip"])) from None
 
 
 def unlock_cluster(devices, endpoint, ips, credentials, record):
@@ -504,7 +570,8 @@ def configure(args):
 
 
 DEVICE_COMMANDS = ("unlock-device", "unlock-cluster", "describe-device", "describe-cluster", "list-access-keys",
-                   "get-secret-access-key", "list-certificates", "get-certificate")
+                   "get-secret-access-key", "list-certificates", "get-certificate", "list-services",
+                   "describe-service", "describe-device-software", "reboot-device")
 
 
 def parser():
@@ -518,8 +585,10 @@ def parser():
         command.add_argument("--endpoint")
         command.add_argument("--manifest-file")
         command.add_argument("--unlock-code")
-        if name in ("unlock-cluster", "describe-cluster"):
+        if name in ("unlock-cluster", "describe-cluster", "describe-service"):
             command.add_argument("--device-ip-addresses", nargs="+")
+        if name == "describe-service":
+            command.add_argument("--service-id", required=True)
         if name == "get-secret-access-key":
             command.add_argument("--access-key-id", required=True)
         if name == "get-certificate":
@@ -554,6 +623,24 @@ def record_invocation(record):
             handle.write(json.dumps(record) + "\n")
 
 
+def hang(command):
+    """A client that hangs (settings ``hang``: the commands, or all when empty, and for how long): it starts a
+    child that holds its stdout and stderr, then both sleep far past any timeout. A caller's deadline must kill
+    both: killing only this process leaves the child holding the pipes open. Each hang is logged to
+    ``hangs.jsonl`` (command and both pids) before it starts, for tests to check that nothing is left."""
+    options = settings().get("hang")
+    if not options or (options.get("commands") and command not in options["commands"]):
+        return
+    import subprocess  # pylint: disable=import-outside-toplevel
+
+    seconds = float(options.get("seconds", 3600))
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(%r)" % seconds])
+    with open(os.path.join(state_dir(), "hangs.jsonl"), "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"command": command, "pid": os.getpid(), "child_pid": child.pid}) + "\n")
+    sys.stdout.flush()
+    time.sleep(seconds)  # the behaviour under test: a client that does not answer
+
+
 def main(argv=None):
     started = time.time()
     start_jvm()
@@ -561,6 +648,7 @@ def main(argv=None):
     if args.command in (None, "help"):
         parser().print_help()
         return 0 if args.command else 1
+    hang(args.command)
     record = {"command": args.command, "endpoint": None, "device_ips": None, "pid": os.getpid(), "started": started}
     rc = 1
     try:

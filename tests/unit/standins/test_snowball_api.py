@@ -138,3 +138,20 @@ def test_manifest_opens_only_with_its_own_code():
     assert snowball_edge_sim.code_opens_manifest(manifest, code) is True
     assert snowball_edge_sim.code_opens_manifest(manifest, snowball_api.new_unlock_code()) is False
     assert snowball_edge_sim.code_opens_manifest(b"some other manifest", code) is None
+
+
+@pytest.mark.parametrize("device_type", ["V3_5C", "V3_5S"])
+def test_jobs_are_for_todays_devices_and_report_remote_management(site, device_type):
+    job_id = site.add_device(device_type=device_type, remote_management="INSTALLED_AUTOSTART")
+    metadata = client(site).describe_job(JobId=job_id)["JobMetadata"]
+    assert metadata["SnowballType"] == device_type and metadata["RemoteManagement"] == "INSTALLED_AUTOSTART"
+    assert [entry["SnowballType"] for entry in client(site).list_jobs()["JobListEntries"]] == [device_type]
+    default = site.add_device(ip="192.0.2.11")
+    assert client(site).describe_job(JobId=default)["JobMetadata"]["RemoteManagement"] == "INSTALLED_ONLY"
+
+
+@pytest.mark.parametrize("job_type", ["IMPORT", "EXPORT"])
+def test_an_in_progress_job_says_by_its_type_whether_aws_imports_or_exports(site, job_type):
+    job_id = site.add_device(state="InProgress", job_type=job_type)
+    metadata = client(site).describe_job(JobId=job_id)["JobMetadata"]
+    assert (metadata["JobState"], metadata["JobType"]) == ("InProgress", job_type)

@@ -85,8 +85,11 @@ def test_startup_cost_burns_cpu_when_configured(site):
 def test_describe_device_has_the_documented_fields(site):
     job_id = site.add_device()
     device = described(site, job_id)
-    assert device["DeviceId"] == job_id and device["UnlockStatus"] == {"State": "LOCKED"}
-    assert device["ActiveNetworkInterface"] == {"IpAddress": "192.0.2.10"} and device["DeviceType"]
+    assert device["UnlockStatus"] == {"State": "LOCKED"}
+    # shaped like DG's examples (JID and a UUID), and the device's own: not its job's id
+    assert re.fullmatch(r"JID[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", device["DeviceId"])
+    assert device["DeviceId"] != job_id and device["DeviceId"] == site.device("192.0.2.10")["device_id"]
+    assert device["ActiveNetworkInterface"] == {"IpAddress": "192.0.2.10"} and device["DeviceType"] == "V3_5C"
     ports = device["PhysicalNetworkInterfaces"]
     assert {port["PhysicalConnectorType"] for port in ports} <= {"RJ45", "RJ45_2", "SFP_PLUS", "QSFP", "WIFI"}
     assert [port["IpAddress"] for port in ports if port["IpAddressAssignment"] == "DHCP"] == ["192.0.2.10"]
@@ -160,7 +163,7 @@ def test_boot_seconds_refuse_until_the_device_has_booted(site):
     job_id = site.add_device(boot_seconds=600)
     assert "Connection refused" in client(site, "describe-device", *credentials(site, job_id)).stderr
     site.set_device("192.0.2.10", boots_at=time.time() - 1)
-    assert described(site, job_id)["DeviceId"] == job_id
+    assert described(site, job_id)["UnlockStatus"] == {"State": "LOCKED"}
 
 
 def test_unreachable_device_and_unknown_ip_time_out(site):
@@ -223,7 +226,7 @@ def test_describe_cluster_lists_every_node_and_an_unreachable_one_without_failin
     assert nodes["192.0.2.21"]["NetworkReachability"] == {"State": "REACHABLE"}
     assert {node["ClusterAssociation"]["State"] for node in nodes.values()} == {"ASSOCIATED"}
     assert {node["ClusterAssociation"]["ClusterId"] for node in nodes.values()} == {cluster.cluster_id}
-    assert [nodes[ip]["DeviceId"] for ip in cluster.ips] == cluster.job_ids
+    assert [nodes[ip]["DeviceId"] for ip in cluster.ips] == [site.device(ip)["device_id"] for ip in cluster.ips]
 
 
 def test_describe_cluster_on_a_standalone_device_fails(site):
@@ -287,7 +290,7 @@ def test_default_profile_is_used_without_options(site):
     job_id = site.add_device()
     answers = "%s\n%s\nhttps://192.0.2.10\n" % (site.manifest_file(job_id), site.world.jobs[job_id]["unlock_code"])
     assert client(site, "configure", stdin=answers).returncode == 0
-    assert json.loads(client(site, "describe-device").stdout)["DeviceId"] == job_id
+    assert json.loads(client(site, "describe-device").stdout)["ActiveNetworkInterface"] == {"IpAddress": "192.0.2.10"}
 
 
 # --- the device's own credentials and certificate
