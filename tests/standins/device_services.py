@@ -33,9 +33,9 @@ class UnknownService(LookupError):
 
 def new_device_id():
     """A DeviceId shaped like DG using-client-commands.md's examples ("JIDEXAMPLE2-bc53-4618-a538-917EXAMPLE94",
-    "JID6ebd4c50-c3a1-4b16-b32c-b254f9b7f2dc"): JID and a UUID. It is the device's own, not its job's id: the
-    stricter reading, so that nothing relies on the two being equal (DG ClusterOverview.md calls a node's id
-    "the same as the job ID", which the harness can still ask for with ``device_id=``)."""
+    "JID6ebd4c50-c3a1-4b16-b32c-b254f9b7f2dc"): JID and a UUID. A stand-alone device gets its own, not its
+    job's id: the guide says a node ID is "the same as the job ID" only for cluster nodes (ClusterOverview.md,
+    which Site.add_cluster follows), so the stricter reading keeps nothing relying on the two being equal."""
     return "JID" + str(uuid.uuid4())
 
 

@@ -179,9 +179,12 @@ class Site:
         for ip in ips:
             job = self.world.add_job(state=state, age_days=age_days, cluster_id=cluster_id, snowball_type=device_type)
             connection = "unreachable" if ip in unreachable else "refused" if ip in refused else "up"
+            # DG ClusterOverview.md: "A node ID is the same as the job ID for a device" (what describe-device and
+            # describe-cluster report); a stand-alone device's DeviceId is its own (make_device)
+            node_options = dict({"device_id": job["metadata"]["JobId"]}, **device_options)
             self._add_device(ip, job, unlock_delay=unlock_delay, state=device_state, connection=connection,
                              cluster_id=cluster_id, refuse_unlock=refuse_unlock, access_keys=access_keys,
-                             device_type=device_type, **device_options)
+                             device_type=device_type, **node_options)
             job_ids.append(job["metadata"]["JobId"])
         return Cluster(cluster_id, list(ips), job_ids)
 

@@ -226,7 +226,7 @@ def test_describe_cluster_lists_every_node_and_an_unreachable_one_without_failin
     assert nodes["192.0.2.21"]["NetworkReachability"] == {"State": "REACHABLE"}
     assert {node["ClusterAssociation"]["State"] for node in nodes.values()} == {"ASSOCIATED"}
     assert {node["ClusterAssociation"]["ClusterId"] for node in nodes.values()} == {cluster.cluster_id}
-    assert [nodes[ip]["DeviceId"] for ip in cluster.ips] == [site.device(ip)["device_id"] for ip in cluster.ips]
+    assert [nodes[ip]["DeviceId"] for ip in cluster.ips] == cluster.job_ids  # a node's id is its job's (DG)
 
 
 def test_describe_cluster_on_a_standalone_device_fails(site):
