@@ -18,6 +18,8 @@ from ansible_collections.fieldops.snowball.tests.standins.harness import TEST_PA
 # Modules whose every test chooses its path itself (fieldops_snowball_in_process in the test), whatever
 # FIELDOPS_SNOWBALL_TEST_PATH says.
 CHOOSE_THEIR_PATH = ("test_paths.py",)
+# Modules that run no module of the collection (nothing differs between the paths).
+RUN_NO_MODULE = ("test_device_s3.py",)
 
 
 @pytest.fixture
@@ -52,9 +54,13 @@ def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argu
         return
     skip = pytest.mark.skip(reason="chooses its own execution path, already run on the in_process pass "
                                    "(FIELDOPS_SNOWBALL_TEST_PATH=%s)" % TEST_PATH)
+    same = pytest.mark.skip(reason="runs no module of the collection, already run on the in_process pass "
+                                   "(FIELDOPS_SNOWBALL_TEST_PATH=%s)" % TEST_PATH)
     for item in items:
         if forces_its_path(item):
             item.add_marker(skip)
+        elif item.path.name in RUN_NO_MODULE:
+            item.add_marker(same)
 
 
 def pytest_sessionstart(session):

@@ -27,8 +27,8 @@ import sys
 import pytest
 
 from ansible_collections.fieldops.snowball.tests.standins import netns
-from ansible_collections.fieldops.snowball.tests.standins.s3_device import (KINDS, DeviceS3Server, DeviceS3Store,
-                                                                           write_device_certificate)
+from ansible_collections.fieldops.snowball.tests.standins.s3_device import KINDS, DeviceS3Server, DeviceS3Store
+from ansible_collections.fieldops.snowball.tests.standins.s3_device import write_device_certificate
 
 IP = "192.0.2.10"
 BUCKET = "field-data"
@@ -45,11 +45,11 @@ def write_aws_profile(home, endpoint_url, ca_bundle, access_key, secret_key, pla
     aws = os.path.join(home, ".aws")
     os.makedirs(aws, mode=0o700, exist_ok=True)
     config = configparser.ConfigParser()
-    config["profile " + PROFILE] = {"region": "snow", "ca_bundle": ca_bundle, "services": PROFILE + "-snowball"}
+    profile = {"region": "snow", "ca_bundle": ca_bundle, "services": PROFILE + "-snowball"}
     if plain_requests:
-        config["profile " + PROFILE].update({"request_checksum_calculation": "when_required",
-                                              "response_checksum_validation": "when_required",
-                                              "s3": "\naddressing_style = path"})
+        profile.update({"request_checksum_calculation": "when_required", "response_checksum_validation": "when_required",
+                        "s3": "\naddressing_style = path"})
+    config["profile " + PROFILE] = profile
     config["services %s-snowball" % PROFILE] = {"s3": "\nendpoint_url = %s" % endpoint_url}
     credentials = configparser.ConfigParser()
     credentials[PROFILE] = {"aws_access_key_id": access_key, "aws_secret_access_key": secret_key}
@@ -65,7 +65,7 @@ class Device:
 
     def __init__(self, root, kind):
         self.root = str(root)
-        self.access_key = "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+        self.access_key = "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _char in range(16))
         self.secret_key = secrets.token_urlsafe(30)[:40]
         self.certificate = write_device_certificate(self.root, IP)
         self.namespace = netns.NetworkNamespace([IP])

@@ -133,9 +133,10 @@ class DeviceS3Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _send_error(self, error):
-        body = b"" if self.command == "HEAD" else xml("Error", element("Code", error.code),
-                                                       element("Message", error.message)).replace(
-            (' xmlns="%s"' % XMLNS).encode(), b"")
+        body = b""
+        if self.command != "HEAD":  # S3's error documents carry no namespace
+            body = xml("Error", element("Code", error.code), element("Message", error.message))
+            body = body.replace((' xmlns="%s"' % XMLNS).encode(), b"")
         self._send(error.status, body, {"Content-Type": "application/xml"})
 
     def handle_expect_100(self):
@@ -256,9 +257,8 @@ class DeviceS3Handler(BaseHTTPRequestHandler):
     def list_buckets(self, *_args):
         with self.store.lock:
             names = sorted(self.store.buckets)
-        buckets = "".join("<Bucket>%s%s</Bucket>" % (element("Name", name), element("CreationDate",
-                                                                                     iso(self.store.created[name])))
-                          for name in names)
+        buckets = "".join("<Bucket>%s%s</Bucket>" % (element("Name", name), element("CreationDate", iso(created)))
+                          for name, created in ((name, self.store.created[name]) for name in names))
         owner = "<Owner>%s%s</Owner>" % (element("ID", "device"), element("DisplayName", "snowball"))
         self._send(200, xml("ListAllMyBucketsResult", owner, "<Buckets>%s</Buckets>" % buckets),
                    {"Content-Type": "application/xml"})
@@ -390,7 +390,7 @@ class DeviceS3Handler(BaseHTTPRequestHandler):
             if not listed or any(number not in parts or parts[number][1] != etag for number, etag in listed):
                 raise S3Error(400, "InvalidPart", "One or more of the specified parts could not be found.")
             data = b"".join(parts[number][0] for number, _etag in listed)
-            digest = hashlib.md5(b"".join(bytes.fromhex(parts[number][1].strip('"')) for number, _ in listed))
+            digest = hashlib.md5(b"".join(bytes.fromhex(parts[number][1].strip('"')) for number, _etag in listed))
             del self.store.uploads[query["uploadId"]]
         etag = '"%s-%d"' % (digest.hexdigest(), len(listed))
         self._store_object(bucket, key, data, etag)
