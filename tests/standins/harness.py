@@ -29,9 +29,11 @@ import textwrap
 import time
 import uuid
 
-from .snowball_api import ACCESS_KEY, REGION, SECRET_KEY, SnowballApiServer, World, build_certificate, make_certificate
+from .aws_jobs import World
+from .certificates import build_certificate, make_certificate
+from .snowball_api import ACCESS_KEY, REGION, SECRET_KEY, SnowballApiServer
 from .device_services import cut_power
-from .snowball_edge_sim import devices_locked, make_device, write_devices, write_settings
+from .simulated_devices import devices_locked, make_device, write_devices, write_settings
 
 
 class Cluster(collections.namedtuple("Cluster", "cluster_id ips job_ids")):
@@ -135,7 +137,7 @@ class Site:
         Device options (see snowball_edge_sim.make_device): ``connection`` up/refused/unreachable
         (``reachable=False`` = unreachable), ``boot_seconds`` (refuses connections that long),
         ``refuse_unlock`` (unlocks to refuse: UNLOCKING -> LOCKED; True for all), ``access_keys`` (how many).
-        Job options (see snowball_api.World.add_job): ``long_term_pricing``, ``credentials_expired``,
+        Job options (see aws_jobs.World.add_job): ``long_term_pricing``, ``credentials_expired``,
         ``job_type``, ``remote_management``; ``device_type`` is the job's SnowballType and the device's DeviceType.
         More device options (see make_device): ``device_id``, ``s3`` ("adapter" or "s3-snow"), ``s3_snow_ips``,
         ``reboot_seconds``, ``certificate_days`` (days until the device's certificate expires; default 360 days

@@ -42,204 +42,34 @@ Environment:
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
-import hashlib
 import json
 import os
 import re
-import secrets
-import string
 import sys
 import time
-import uuid
 
 try:
     from . import device_services, jvm
+    from .client_output import describe, describe_member, print_json, unlocking_message
+    from .simulated_devices import (MANAGEMENT_PORT, UNLOCKED, ClientError, ServiceError, authenticate,
+                                    code_opens_manifest, connection_of, devices_locked, reach, require_unlocked,
+                                    settings, settle, start_unlock, state_dir)
+    # re-exported: playbook tests import the device table's writer from the client's module
+    from .simulated_devices import write_devices  # pylint: disable=unused-import
 except ImportError:  # run as the client itself (runpy.run_path from the harness's snowballEdge), not as a package
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import device_services  # pylint: disable=import-error
     import jvm  # pylint: disable=import-error
+    from client_output import describe, describe_member, print_json, unlocking_message  # pylint: disable=import-error
+    from simulated_devices import (MANAGEMENT_PORT, UNLOCKED, ClientError, ServiceError,  # pylint: disable=import-error
+                                   authenticate, code_opens_manifest, connection_of, devices_locked, reach,
+                                   require_unlocked, settings, settle, start_unlock, state_dir)
 
 CONFIG_RELATIVE = os.path.join(".aws", "snowball", "config", "snowball-edge.config")
 # DG using-client-commands.md, "Snowball Edge client version": the documented shape of `version`'s output.
 VERSION = "Snowball client version: 1.2.0  Build 661"
-MANAGEMENT_PORT = 9091  # DG port-requirements.md: "Endpoint for device management"
 DEFAULT_PROFILE = "SnowballEdge"
-MANIFEST_MAGIC = b"SNOWBALL-MANIFEST\x00"  # the stand-in API's manifests (snowball_api.new_manifest)
-# Order and state names: API types/enums.go (UnlockStatusState, NetworkReachabilityState, ClusterAssociationState).
-LOCKED, UNLOCKING, UNLOCKED = "LOCKED", "UNLOCKING", "UNLOCKED"
-REACHABLE, UNREACHABLE = "REACHABLE", "UNREACHABLE"
-ASSOCIATION_STATES = ("ASSOCIATED", "ASSOCIATING", "DISASSOCIATED", "DISASSOCIATING")
-CONNECTIONS = ("up", "refused", "unreachable")
 UNLOCK_CODE = re.compile(r"[A-Za-z0-9]{5}(?:-[A-Za-z0-9]{5}){4}\Z")  # 29 characters: 25 alphanumerics, 4 hyphens
-
-
-class ClientError(Exception):
-    """A failure the client reports on the client side (bad input, no connection)."""
-
-
-class ServiceError(ClientError):
-    """An error answered by the device, printed as the AWS SDK for Java prints a service exception
-    (the error names are the on-device API's, API types/errors.go; the surrounding text is the
-    stand-in's choice: the real client's wording is undocumented)."""
-
-    def __init__(self, code, message):
-        super().__init__("%s (Service: AWSSnowballDevice; Status Code: 400; Error Code: %s; Request ID: %s; "
-                         "Proxy: null)" % (message, code, uuid.uuid4()))
-        self.code = code
-
-
-def connection_failed(ip, reason):
-    """What a Java HTTP client says when the TCP connection to the management port fails."""
-    return ClientError("Unable to execute HTTP request: Connect to %s:%d [/%s] failed: %s"
-                       % (ip, MANAGEMENT_PORT, ip, reason))
-
-
-# --- the device table
-
-
-def state_dir():
-    path = os.environ.get("SNOWBALL_SIM_STATE")
-    if not path:
-        raise ClientError("SNOWBALL_SIM_STATE is not set: the simulator has no devices.")
-    return path
-
-
-@contextlib.contextmanager
-def devices_locked(directory=None):
-    """Yield the device table under an exclusive lock and write it back."""
-    directory = directory or state_dir()
-    with open(os.path.join(directory, "devices.lock"), "a", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        path = os.path.join(directory, "devices.json")
-        with open(path, encoding="utf-8") as handle:
-            before = handle.read()
-        devices = json.loads(before)
-        yield devices
-        after = json.dumps(devices)
-        if after != before:  # most calls only describe: keep the lock short for fleets
-            with open(path + ".tmp", "w", encoding="utf-8") as handle:
-                handle.write(after)
-            os.replace(path + ".tmp", path)
-
-
-def settings():
-    """Site-wide behaviour the harness chose (``settings.json`` beside the device table; see Site)."""
-    directory = os.environ.get("SNOWBALL_SIM_STATE")
-    if not directory:
-        return {}
-    try:
-        with open(os.path.join(directory, "settings.json"), encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return {}
-
-
-def write_settings(directory, values):
-    with open(os.path.join(directory, "settings.json"), "w", encoding="utf-8") as handle:
-        json.dump(values, handle)
-
-
-def write_devices(directory, devices):
-    """Create or replace the device table (used by test fixtures and the demo)."""
-    os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, "devices.json"), "w", encoding="utf-8") as handle:
-        json.dump({device["ip"]: device for device in devices}, handle)
-
-
-def new_access_key_id():
-    return "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _char in range(16))
-
-
-def new_secret_access_key():
-    return "".join(secrets.choice(string.ascii_letters + string.digits + "+/") for _char in range(40))
-
-
-def make_device(ip, job_id, unlock_code, manifest, unlock_delay=0.0, state=LOCKED, reachable=True,
-                connection=None, cluster_id=None, association="ASSOCIATED", refuse_unlock=0, access_keys=1,
-                certificate_pem=None, boot_seconds=0.0, device_type="V3_5C", device_id=None, s3="adapter",
-                s3_snow_ips=None, certificate_expires=None, reboot_seconds=60.0):
-    """One device.
-
-    ``connection``: ``up``, ``refused`` (port closed: the device is still booting; DG
-    getting-started-connect.md: ready "after about 10 minutes") or ``unreachable`` (no answer at all);
-    ``reachable=False`` is the older spelling of ``unreachable``. ``boot_seconds``: refuse connections for
-    that long from now, then answer. ``refuse_unlock``: how many unlocks to refuse (-1 or True: all): a
-    refused unlock is accepted, then goes UNLOCKING -> LOCKED (AWS scripts' unlock-devices.sh treats that as
-    the failure). ``access_keys``: how many access keys the device has, each with a fresh random secret
-    (DG "Getting Credentials"). ``certificate_pem``: the device's self-signed certificate (DG "Getting Your
-    Certificate"), or None for none. ``device_type``: V3_5C or V3_5S, the types still orderable (botocore's
-    snowball model lists them in SnowballType). ``device_id``: what describe-device reports as DeviceId
-    (default: a fresh id of the documented shape, not the job id; device_services.new_device_id). ``s3``:
-    ``adapter`` (the S3 adapter, HTTPS 8443) or ``s3-snow`` (S3 compatible storage on Snow, HTTPS 443 on
-    ``s3_snow_ips``, the bucket and object interfaces). ``certificate_expires``: epoch seconds that
-    describe-device-software reports. ``reboot_seconds``: how long reboot-device leaves it silent.
-    """
-    if s3 not in device_services.S3_KINDS:
-        raise ValueError("s3 must be one of %s" % (device_services.S3_KINDS,))
-    if connection is None:
-        connection = "up" if reachable else "unreachable"
-    if connection not in CONNECTIONS or association not in ASSOCIATION_STATES:
-        raise ValueError("connection must be one of %s, association one of %s" % (CONNECTIONS, ASSOCIATION_STATES))
-    keys = {new_access_key_id(): new_secret_access_key() for _key in range(access_keys)}
-    return {
-        "ip": ip, "device_id": device_id or device_services.new_device_id(), "job_id": job_id, "unlock_code": unlock_code,
-        "manifest_sha256": hashlib.sha256(manifest).hexdigest(), "state": state,
-        "unlock_delay": unlock_delay, "unlocking_since": None, "connection": connection,
-        "boots_at": time.time() + boot_seconds if boot_seconds else None,
-        "cluster_id": cluster_id, "association": association,
-        "refuse_unlock": -1 if refuse_unlock is True else int(refuse_unlock), "refusing": False,
-        "device_type": device_type, "access_keys": keys, "s3": s3,
-        "s3_snow_ips": list(s3_snow_ips) if s3_snow_ips else device_services.s3_snow_ips(ip),
-        "certificate_expires": certificate_expires, "reboot_seconds": reboot_seconds, "power": None,
-        "certificate": None if certificate_pem is None else {
-            # the ARN's shape: DG "Getting Your Certificate" (arn:aws:snowball-device:::certificate/<32 hex>)
-            "arn": "arn:aws:snowball-device:::certificate/" + secrets.token_hex(16),
-            "pem": certificate_pem.decode() if isinstance(certificate_pem, bytes) else certificate_pem},
-    }
-
-
-def connection_of(device):
-    device_services.apply_power(device)
-    if device_services.powered_down(device):
-        return "unreachable"
-    if device.get("boots_at") and time.time() < device["boots_at"]:
-        return "refused"
-    return device.get("connection") or ("up" if device.get("reachable", True) else "unreachable")
-
-
-def reach(devices, ip):
-    """The device at ``ip`` if a TCP connection to its management port succeeds."""
-    device = devices.get(ip)
-    connection = connection_of(device) if device else "unreachable"
-    if connection == "refused":
-        raise connection_failed(ip, "Connection refused (Connection refused)")
-    if connection == "unreachable":
-        raise connection_failed(ip, "connect timed out")
-    return settle(device)
-
-
-def settle(device):
-    """Move an unlock on by the clock: UNLOCKED after ``unlock_delay``, or back to LOCKED when refused; a power
-    cut that has happened undoes it (device_services.cut_power)."""
-    device_services.apply_power(device)
-    if device["state"] == UNLOCKING and time.time() >= device["unlocking_since"] + device["unlock_delay"]:
-        device["state"] = LOCKED if device.get("refusing") else UNLOCKED
-        device["refusing"] = False
-    return device
-
-
-def start_unlock(device):
-    if device["state"] != LOCKED:
-        return  # already unlocking or unlocked: the command is accepted and changes nothing
-    refuse = device.get("refuse_unlock", 0)
-    device["refusing"] = refuse != 0
-    if refuse > 0:
-        device["refuse_unlock"] = refuse - 1
-    device["state"] = UNLOCKING
-    device["unlocking_since"] = time.time()
-    settle(device)
 
 
 def read_manifest(path):
@@ -248,94 +78,6 @@ def read_manifest(path):
             return handle.read()
     except (OSError, TypeError):
         raise ClientError("Manifest file not found or not readable: %s" % path) from None
-
-
-def authenticate(device, credentials):
-    """The device accepts its own manifest with its own code (a cluster's nodes share both)."""
-    if hashlib.sha256(credentials["manifest_bytes"]).hexdigest() != device["manifest_sha256"]:
-        raise ServiceError("IncorrectDeviceManifestException", "The manifest file is not valid for the device at %s."
-                           % device["ip"])
-    if credentials["unlock_code"] != device["unlock_code"]:
-        raise ServiceError("IncorrectDeviceManifestException",
-                           "The unlock code does not decrypt the manifest file for the device at %s." % device["ip"])
-
-
-def require_unlocked(device):
-    # Undocumented what the client answers on a locked device; IncorrectDeviceStateException is the API's error.
-    if device["state"] != UNLOCKED:
-        raise ServiceError("IncorrectDeviceStateException", "The device at %s is %s; this command needs it UNLOCKED."
-                           % (device["ip"], device["state"]))
-
-
-# --- what the client prints
-
-
-def jackson(value, level=0):
-    """JSON as the client prints it: Jackson's default pretty printer (`"Key" : value`, arrays inline as
-    `[ {` ... `} ]`), the shape of every example in DG using-client-commands.md."""
-    pad = "  "
-    if isinstance(value, dict):
-        if not value:
-            return "{ }"
-        members = ",\n".join("%s%s : %s" % (pad * (level + 1), json.dumps(key), jackson(item, level + 1))
-                             for key, item in value.items())
-        return "{\n%s\n%s}" % (members, pad * level)
-    if isinstance(value, list):
-        return "[ %s ]" % ", ".join(jackson(item, level) for item in value) if value else "[ ]"
-    return json.dumps(value)
-
-
-def print_json(value):
-    print(jackson(value))
-
-
-def mac_of(ip, port):
-    digits = hashlib.sha256(("%s/%d" % (ip, port)).encode()).hexdigest()
-    return ":".join(["02"] + [digits[index:index + 2].upper() for index in range(0, 10, 2)])
-
-
-def physical_interfaces(device):
-    """Three ports as in DG "Getting Device Status": the active one on DHCP with the device's IP."""
-    ip = device["ip"]
-    gateway = ip.rsplit(".", 1)[0] + ".1" if ip.count(".") == 3 else ip
-    ports = []
-    for number, (connector, active) in enumerate((("RJ45", True), ("SFP_PLUS", False), ("QSFP", False))):
-        ports.append({
-            "PhysicalNetworkInterfaceId": "s.ni-" + hashlib.sha256(("%s/%d" % (ip, number)).encode()).hexdigest()[:17],
-            "PhysicalConnectorType": connector,
-            "IpAddressAssignment": "DHCP" if active else "STATIC",
-            "IpAddress": ip if active else "0.0.0.0",
-            "Netmask": "255.255.255.0" if active else "0.0.0.0",
-            "DefaultGateway": gateway,
-            "MacAddress": mac_of(ip, number),
-        })
-    return ports
-
-
-def describe(device):
-    """describe-device: DG "Getting Device Status" and API DescribeDeviceOutput."""
-    out = {
-        "DeviceId": device["device_id"],
-        "UnlockStatus": {"State": device["state"]},
-        "ActiveNetworkInterface": {"IpAddress": device["ip"]},
-        "PhysicalNetworkInterfaces": physical_interfaces(device),
-        "DeviceType": device.get("device_type", "V3_5C"),
-    }
-    if device.get("cluster_id"):
-        out["ClusterAssociation"] = {"ClusterId": device["cluster_id"], "State": device.get("association", "ASSOCIATED")}
-    return out
-
-
-def describe_member(device):
-    """One entry of describe-cluster's Devices: DG "Getting Device Status" and API types.Device. A node the
-    endpoint cannot reach is listed UNREACHABLE, not an error (DG administerclusterfortpoint.md)."""
-    return {
-        "DeviceId": device["device_id"],
-        "UnlockStatus": {"State": settle(device)["state"]},
-        "ActiveNetworkInterface": {"IpAddress": device["ip"]},
-        "ClusterAssociation": {"State": device.get("association", "ASSOCIATED"), "ClusterId": device["cluster_id"]},
-        "NetworkReachability": {"State": REACHABLE if connection_of(device) == "up" else UNREACHABLE},
-    }
 
 
 # --- the client's home and profiles
@@ -392,17 +134,6 @@ def host_of(endpoint):
 
 
 # --- the commands
-
-
-def unlocking_message(cluster):
-    # DG using-client-commands.md, "Unlocking Snowball Edge Devices": the two example outputs.
-    if cluster:
-        return ("Your Snowball Edge Cluster is unlocking. You may determine the unlock state of your cluster using the "
-                "describe-device command. Your Snowball Edge Cluster will be available for use when your Snowball Edge "
-                "devices are in the UNLOCKED state.")
-    return ("Your Snowball Edge device is unlocking. You may determine the unlock state of your device using the "
-            "describe-device command. Your Snowball Edge device will be available for use when it is in the UNLOCKED "
-            "state.")
 
 
 def cluster_ips(args, credentials):
@@ -518,18 +249,6 @@ def credential_command(device, args):
             raise ServiceError("ResourceNotFoundException", "The certificate %s was not found on the device at %s."
                                % (args.certificate_arn, device["ip"]))
         sys.stdout.write(certificate["pem"] if certificate["pem"].endswith("\n") else certificate["pem"] + "\n")
-
-
-def code_opens_manifest(manifest, code):
-    """True/False when the manifest carries a verifier of its code (the stand-in API's do), None otherwise."""
-    if not manifest.startswith(MANIFEST_MAGIC):
-        return None
-    rest = manifest[len(MANIFEST_MAGIC):]
-    end = rest.find(b"\x00")
-    if end < 0 or len(rest) < end + 1 + 48:
-        return None
-    salt, digest = rest[end + 1:end + 17], rest[end + 17:end + 49]
-    return hashlib.sha256(salt + code.encode()).digest() == digest
 
 
 def configure(args):

@@ -97,10 +97,10 @@ def test_services_are_not_described_by_a_locked_device(site):
 
 
 def test_an_unknown_s3_kind_is_refused():
-    from ansible_collections.fieldops.snowball.tests.standins import snowball_edge_sim  # pylint: disable=import-outside-toplevel
+    from ansible_collections.fieldops.snowball.tests.standins import simulated_devices  # pylint: disable=import-outside-toplevel
 
     with pytest.raises(ValueError):
-        snowball_edge_sim.make_device(IP, "JID1", "code", b"manifest", s3="minio")
+        simulated_devices.make_device(IP, "JID1", "code", b"manifest", s3="minio")
 
 
 # --- software and certificate

@@ -21,7 +21,7 @@ import time
 import pytest
 from cryptography import x509
 
-from ansible_collections.fieldops.snowball.tests.standins import snowball_edge_sim as sim
+from ansible_collections.fieldops.snowball.tests.standins.client_output import jackson
 
 UNLOCKING_SINGLE = ("Your Snowball Edge device is unlocking. You may determine the unlock state of your device using "
                     "the describe-device command. Your Snowball Edge device will be available for use when it is in "
@@ -64,10 +64,10 @@ def test_version_is_a_subcommand_with_the_documented_output(site):
 
 def test_json_is_printed_as_jackson_prints_it():
     # the example of DG "Getting Your Certificate", character for character
-    assert sim.jackson({"Certificates": [{"CertificateArn": "arn:x", "SubjectAlternativeNames": ["192.0.2.0"]}]}) == (
+    assert jackson({"Certificates": [{"CertificateArn": "arn:x", "SubjectAlternativeNames": ["192.0.2.0"]}]}) == (
         '{\n  "Certificates" : [ {\n    "CertificateArn" : "arn:x",\n'
         '    "SubjectAlternativeNames" : [ "192.0.2.0" ]\n  } ]\n}')
-    assert sim.jackson({"AccessKeyIds": []}) == '{\n  "AccessKeyIds" : [ ]\n}'
+    assert jackson({"AccessKeyIds": []}) == '{\n  "AccessKeyIds" : [ ]\n}'
 
 
 def test_startup_cost_burns_cpu_when_configured(site):
