@@ -8,9 +8,11 @@ nothing leaves the machine.
 With a profile that asks for plain, path-style requests (request_checksum_calculation and
 response_checksum_validation when_required, s3 addressing_style path), uploads, downloads and listings work; the
 same profile without those settings is refused with the device's NotImplemented, as real devices refuse today's
-SDKs (amazon.aws issue 1866). Which keys each SDK reads: botocore/configprovider.py
-(request_checksum_calculation, response_checksum_validation: botocore 1.36.0 and later; s3.addressing_style: long
-before) and awscli 1.37.0 and later, which pass them to botocore and s3transfer unchanged."""
+SDKs (github.com/ansible-collections/amazon.aws/issues/1866). Which keys each SDK reads: botocore/configprovider.py
+(request_checksum_calculation, response_checksum_validation: botocore 1.36.0 and later, the first to send
+aws-chunked uploads with trailing checksums by default; s3.addressing_style: long before), s3transfer's manager
+(no default checksum when request_checksum_calculation is when_required) and awscli 1.37.0 and later, which pass
+the profile to botocore and s3transfer unchanged."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ Sources ("DG" = the Snowball Edge developer guide, archived ``awsdocs/aws-snowba
 - DG using-adapter.md: the S3 adapter serves HTTPS on 8443 with the certificate the device generates (its
   subject alternative name is the device's IP); SDK users must ``disableChunkedEncoding()`` and use path-style
   access; the AWS CLI it supports is 1.16.14 and older (before aws-chunked uploads and trailing checksums).
-- amazon.aws issue 1866 (s3_object against a Snowball Edge) and minio/mc issue 3452: such a request is answered
+- github.com/ansible-collections/amazon.aws/issues/1866 (s3_object against a Snowball Edge) and
+  github.com/minio/mc/issues/3452: such a request is answered
   ``NotImplemented`` "A header you provided implies functionality that is not implemented" (S3's error for an
   unimplemented header, HTTP 501). The stricter reading refuses every sign of an aws-chunked body
   (``Content-Encoding: aws-chunked``, ``x-amz-content-sha256: STREAMING-...``, ``x-amz-decoded-content-length``),
