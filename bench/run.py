@@ -11,10 +11,12 @@ Each run is measured for wall time, CPU of its whole process tree and peak
 memory of that tree. Prints a table and writes bench/results/latest.json.
 """
 
+import atexit
 import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,9 +28,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The stand-ins come from this checkout, as the Makefile that runs this script does; they are not part
 # of the collection a user installs. The collection under test is the one installed from the tarball
 # (ANSIBLE_COLLECTIONS_PATH, set by the Makefile), which ansible-playbook loads.
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+# They are imported under the one name the tests use, through a private ansible_collections/fieldops/snowball
+# link to this checkout (removed at exit).
+_SOURCE_LINK = tempfile.mkdtemp(prefix="snowball-source-")
+atexit.register(shutil.rmtree, _SOURCE_LINK, True)
+os.makedirs(os.path.join(_SOURCE_LINK, "ansible_collections", "fieldops"))
+os.symlink(ROOT, os.path.join(_SOURCE_LINK, "ansible_collections", "fieldops", "snowball"))
+sys.path.insert(0, _SOURCE_LINK)
 
-from standins.harness import ROLE_PLAY, Site, device_vars  # noqa: E402
+from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, Site, device_vars  # noqa: E402
 
 RUNS = 5
 FLEETS = (1, 10, 50)

@@ -13,7 +13,13 @@ import shutil
 
 import pytest
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import Site
+from ansible_collections.fieldops.snowball.tests.standins.harness import TEST_PATH, Site
+
+# Modules whose every test chooses its path itself (fieldops_snowball_in_process in the test), whatever
+# FIELDOPS_SNOWBALL_TEST_PATH says.
+CHOOSE_THEIR_PATH = ("test_paths.py",)
+# Modules that run no module of the collection (nothing differs between the paths).
+RUN_NO_MODULE = ("test_device_s3.py",)
 
 
 @pytest.fixture
@@ -32,6 +38,29 @@ def tls_site(tmp_path):
 
 
 LEAK_REPORTS = os.path.join("tests", "output", "leaks")
+
+
+def forces_its_path(item):
+    """True for a test that runs a path of its own choice: parametrized on ``in_process`` or in a module
+    whose tests each set fieldops_snowball_in_process."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "in_process" in params or item.path.name in CHOOSE_THEIR_PATH
+
+
+def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
+    """`make integration` runs the suites once per path; a test that already covers both paths (or forces
+    one) runs on the first pass only."""
+    if TEST_PATH == "in_process":
+        return
+    skip = pytest.mark.skip(reason="chooses its own execution path, already run on the in_process pass "
+                                   "(FIELDOPS_SNOWBALL_TEST_PATH=%s)" % TEST_PATH)
+    same = pytest.mark.skip(reason="runs no module of the collection, already run on the in_process pass "
+                                   "(FIELDOPS_SNOWBALL_TEST_PATH=%s)" % TEST_PATH)
+    for item in items:
+        if forces_its_path(item):
+            item.add_marker(skip)
+        elif item.path.name in RUN_NO_MODULE:
+            item.add_marker(same)
 
 
 def pytest_sessionstart(session):

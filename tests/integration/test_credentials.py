@@ -2,7 +2,7 @@
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """snowball_edge_credentials and the role's snowball_unlock_device_aws_profile in real ansible-playbook
-runs (issue 14): the device's own key and certificate become an AWS CLI/SDK profile that real boto3
+runs: the device's own key and certificate become an AWS CLI/SDK profile that real boto3
 resolves by itself, written only on change, never with the secret key in any output."""
 
 from __future__ import annotations

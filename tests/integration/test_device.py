@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The device side as AWS documents it (issue 12), in real ansible-playbook runs against the upgraded
-stand-ins, on both paths (in-process and shipped: FIELDOPS_SNOWBALL_TEST_PATH).
+"""The device side as AWS documents it, in real ansible-playbook runs against the stand-ins, on the path the
+suite runs (in-process or shipped: FIELDOPS_SNOWBALL_TEST_PATH).
 
 Sources, as cited in tests/standins/snowball_edge_sim.py: "DG" is the Snowball Edge developer guide (archived
 awsdocs/aws-snowball-developer-guide, doc_source/), "API" the on-device API's generated client in

@@ -1,12 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 11 in real ansible-playbook runs, on the path the suite runs (FIELDOPS_SNOWBALL_TEST_PATH): another
-user's directory keeps its mode (3), a broken credential never replaces a working profile (5), a download that
-is not a manifest is refused and a refused manifest is replaced (8), bad waiting times are refused before any
-call (9), malformed API answers are explained (10), a killed write's temporary copy is removed (11), the
-download stays on its host (12), addresses, names and the config file are checked before any call (13), and
-check mode writes nothing (14)."""
+"""Field mistakes and hostile surroundings in real ansible-playbook runs, on the path the suite runs
+(FIELDOPS_SNOWBALL_TEST_PATH): another user's directory keeps its mode, a broken credential never replaces a
+working profile, a download that is not a manifest is refused and a refused manifest is replaced, bad waiting
+times are refused before any call, malformed API answers are explained, a killed write's temporary copy is
+removed, the download stays on its host, addresses, names and the config file are checked before any call, and
+check mode writes nothing."""
 
 from __future__ import annotations
 

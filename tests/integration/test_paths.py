@@ -96,13 +96,14 @@ TASK_NAMES = ("Info", "Manifest", "Code", "Profile", "Info before", "Unlock", "W
 
 
 def normalised(value, site, job_id):
-    """A result with what differs between two sites (paths, the random job id) replaced."""
+    """A result with what differs between two sites (paths, the random job and device ids) replaced."""
     if isinstance(value, dict):
         return {key: normalised(item, site, job_id) for key, item in value.items() if key not in VARYING}
     if isinstance(value, list):
         return [normalised(item, site, job_id) for item in value]
     if isinstance(value, str):
-        return value.replace(site.root, "SITE").replace(site.tmp, "TMP").replace(job_id, "JOB")
+        device_id = site.device("192.0.2.10")["device_id"]
+        return value.replace(site.root, "SITE").replace(site.tmp, "TMP").replace(job_id, "JOB").replace(device_id, "DEVICE")
     return value
 
 

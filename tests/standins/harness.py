@@ -26,10 +26,14 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import uuid
 
-from .snowball_api import ACCESS_KEY, REGION, SECRET_KEY, SnowballApiServer, World, build_certificate, make_certificate
-from .snowball_edge_sim import devices_locked, make_device, write_devices
+from .aws_jobs import World
+from .certificates import build_certificate, make_certificate
+from .snowball_api import ACCESS_KEY, REGION, SECRET_KEY, SnowballApiServer
+from .device_services import cut_power
+from .simulated_devices import devices_locked, make_device, write_devices, write_settings
 
 
 class Cluster(collections.namedtuple("Cluster", "cluster_id ips job_ids")):
@@ -47,6 +51,13 @@ SIMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snowball_e
 TEST_PATH = os.environ.get("FIELDOPS_SNOWBALL_TEST_PATH", "in_process")
 if TEST_PATH not in ("in_process", "module"):
     raise ValueError("FIELDOPS_SNOWBALL_TEST_PATH must be in_process or module, not %r" % TEST_PATH)
+# Whether describe-cluster is refused while the cluster is not unlocked (the developer guide's stricter reading,
+# see snowball_edge_sim). False keeps the lenient stand-in the collection was built against; a Site can choose
+# either, and FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUSTER=1 runs a whole suite under it. The default becomes True
+# once the collection follows a cluster's unlock with describe-device.
+STRICT_DESCRIBE_CLUSTER = os.environ.get("FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUSTER", "0") == "1"
+# DG updating-device.md: the device's certificate needs renewing for a device kept "more than 360 days".
+CERTIFICATE_DAYS = 360
 
 
 def regular_files(*roots):
@@ -64,9 +75,12 @@ def regular_files(*roots):
 class Site:
     """One field site: jobs at the (stand-in) AWS, devices on the (simulated) bench."""
 
-    def __init__(self, root, world=None, start_api=True, tls=False, client_startup=None):
+    def __init__(self, root, world=None, start_api=True, tls=False, client_startup=None,
+                 strict_describe_cluster=None):
         """``tls``: serve the API and manifests over HTTPS with a private CA (``self.ca_bundle``).
-        ``client_startup``: CPU seconds each simulated client run burns first, as a JVM start does."""
+        ``client_startup``: CPU seconds each simulated client run burns first, as a JVM start does.
+        ``strict_describe_cluster``: refuse describe-cluster while the cluster is not unlocked (default
+        STRICT_DESCRIBE_CLUSTER)."""
         self.root = str(root)
         self.home = os.path.join(self.root, "home")
         self.sim_state = os.path.join(self.root, "sim")
@@ -84,6 +98,9 @@ class Site:
                          % (sys.executable, SIMULATOR))
         os.chmod(self.client, 0o755)
         write_devices(self.sim_state, [])
+        self._settings = {"strict_describe_cluster": STRICT_DESCRIBE_CLUSTER if strict_describe_cluster is None
+                          else bool(strict_describe_cluster)}
+        write_settings(self.sim_state, self._settings)
         certificate = make_certificate(self.tmp) if tls else None
         self.ca_bundle = certificate[0] if tls else None
         self.api = SnowballApiServer(world or World(), certificate=certificate)
@@ -114,52 +131,71 @@ class Site:
     def add_device(self, ip="192.0.2.10", state="WithCustomer", age_days=3, unlock_delay=0.0, device_state="LOCKED",
                    reachable=True, cluster_id=None, unlock_code=None, connection=None, refuse_unlock=0,
                    access_keys=1, boot_seconds=0.0, long_term_pricing=False, credentials_expired=None,
-                   association="ASSOCIATED"):
+                   association="ASSOCIATED", device_type="V3_5C", job_type="LOCAL_USE",
+                   remote_management="INSTALLED_ONLY", **device_options):
         """A job at AWS and the device that belongs to it; returns the job id.
 
         Device options (see snowball_edge_sim.make_device): ``connection`` up/refused/unreachable
         (``reachable=False`` = unreachable), ``boot_seconds`` (refuses connections that long),
         ``refuse_unlock`` (unlocks to refuse: UNLOCKING -> LOCKED; True for all), ``access_keys`` (how many).
-        Job options (see snowball_api.World.add_job): ``long_term_pricing``, ``credentials_expired``.
+        Job options (see aws_jobs.World.add_job): ``long_term_pricing``, ``credentials_expired``,
+        ``job_type``, ``remote_management``; ``device_type`` is the job's SnowballType and the device's DeviceType.
+        More device options (see make_device): ``device_id``, ``s3`` ("adapter" or "s3-snow"), ``s3_snow_ips``,
+        ``reboot_seconds``, ``certificate_days`` (days until the device's certificate expires; default 360 days
+        after the job was created).
         A device with ``cluster_id`` accepts that cluster's one code and manifest.
         """
         job = self.world.add_job(state=state, age_days=age_days, cluster_id=cluster_id, unlock_code=unlock_code,
-                                 long_term_pricing=long_term_pricing, credentials_expired=credentials_expired)
+                                 long_term_pricing=long_term_pricing, credentials_expired=credentials_expired,
+                                 job_type=job_type, snowball_type=device_type, remote_management=remote_management)
         job_id = job["metadata"]["JobId"]
         self._add_device(ip, job, unlock_delay=unlock_delay, state=device_state, reachable=reachable,
                          connection=connection, cluster_id=cluster_id, refuse_unlock=refuse_unlock,
-                         access_keys=access_keys, boot_seconds=boot_seconds, association=association)
+                         access_keys=access_keys, boot_seconds=boot_seconds, association=association,
+                         device_type=device_type, **device_options)
         return job_id
 
-    def _add_device(self, ip, job, **options):
+    def _add_device(self, ip, job, certificate_days=None, **options):
         if any(device["ip"] == ip for device in self.devices):
             raise ValueError("a device with IP %s is already on this site" % ip)
+        if certificate_days is None:
+            expires = job["metadata"]["CreationDate"] + CERTIFICATE_DAYS * 86400
+        else:
+            expires = time.time() + certificate_days * 86400
         device = make_device(ip, job["metadata"]["JobId"], job["unlock_code"], job["manifest"],
-                             certificate_pem=build_certificate(ip, "Snowball Edge " + ip)[0], **options)
+                             certificate_pem=build_certificate(ip, "Snowball Edge " + ip)[0],
+                             certificate_expires=expires, **options)
         self.devices.append(device)
         # into the live table: rewriting it from self.devices would undo what the client did to the others
         with devices_locked(self.sim_state) as devices:
             devices[ip] = device
 
     def add_cluster(self, ips, state="WithCustomer", age_days=3, unlock_delay=0.0, device_state="LOCKED",
-                    cluster_id=None, unreachable=(), refused=(), refuse_unlock=0, access_keys=1):
+                    cluster_id=None, unreachable=(), refused=(), refuse_unlock=0, access_keys=1,
+                    device_type="V3_5C", **device_options):
         """A cluster job at AWS and its nodes: one job per node, but one code and one manifest for all (every
         node's job hands them out, every node accepts them). ``unreachable`` / ``refused``: IPs of nodes that
-        do not answer / refuse connections. Returns a Cluster(cluster_id, ips, job_ids)."""
+        do not answer / refuse connections. ``device_options`` as for add_device (``s3`` for every node).
+        Returns a Cluster(cluster_id, ips, job_ids)."""
         cluster_id = cluster_id or "CID" + str(uuid.uuid4())
         job_ids = []
         for ip in ips:
-            job = self.world.add_job(state=state, age_days=age_days, cluster_id=cluster_id)
+            job = self.world.add_job(state=state, age_days=age_days, cluster_id=cluster_id, snowball_type=device_type)
             connection = "unreachable" if ip in unreachable else "refused" if ip in refused else "up"
+            # DG ClusterOverview.md: "A node ID is the same as the job ID for a device" (what describe-device and
+            # describe-cluster report); a stand-alone device's DeviceId is its own (make_device)
+            node_options = dict({"device_id": job["metadata"]["JobId"]}, **device_options)
             self._add_device(ip, job, unlock_delay=unlock_delay, state=device_state, connection=connection,
-                             cluster_id=cluster_id, refuse_unlock=refuse_unlock, access_keys=access_keys)
+                             cluster_id=cluster_id, refuse_unlock=refuse_unlock, access_keys=access_keys,
+                             device_type=device_type, **node_options)
             job_ids.append(job["metadata"]["JobId"])
         return Cluster(cluster_id, list(ips), job_ids)
 
-    def add_export_job(self, ips, state="WithCustomer", age_days=3):
+    def add_export_job(self, ips, state="WithCustomer", age_days=3, device_type="V3_5C"):
         """An export job: a main job with no device of its own and one job part (with its device) per IP.
         Returns (main job id, [part job ids])."""
-        main, parts = self.world.add_export_job(parts=len(ips), state=state, age_days=age_days)
+        main, parts = self.world.add_export_job(parts=len(ips), state=state, age_days=age_days,
+                                                snowball_type=device_type)
         for ip, part in zip(ips, parts):
             self._add_device(ip, part)
         return main["metadata"]["JobId"], [part["metadata"]["JobId"] for part in parts]
@@ -172,6 +208,36 @@ class Site:
             device = devices[ip]
         self.devices = [device if entry["ip"] == ip else entry for entry in self.devices]
         return device
+
+    def power_cycle(self, ip, after=0.0, down_seconds=1.0, boot_seconds=0.0):
+        """A reboot or power cut of the device at ``ip``: from ``after`` seconds on it does not answer for
+        ``down_seconds``, then refuses connections for ``boot_seconds``, then answers LOCKED (see
+        device_services.cut_power). The device's own clock moves it on: tests wait with the role's polling,
+        never with a sleep."""
+        with devices_locked(self.sim_state) as devices:
+            cut_power(devices[ip], after=after, down_seconds=down_seconds, boot_seconds=boot_seconds)
+            device = devices[ip]
+        self.devices = [device if entry["ip"] == ip else entry for entry in self.devices]
+        return device
+
+    def set_strict_describe_cluster(self, strict=True):
+        """Refuse (True) or allow (False) describe-cluster while the cluster is not unlocked, from now on."""
+        self._settings["strict_describe_cluster"] = bool(strict)
+        write_settings(self.sim_state, self._settings)
+
+    def hang_client(self, commands=(), seconds=3600.0):
+        """Make the simulated client hang on ``commands`` (all when empty): it starts a child process and both
+        sleep ``seconds``, far past any timeout (see snowball_edge_sim.hang). ``seconds=0`` stops it."""
+        self._settings["hang"] = {"commands": list(commands), "seconds": float(seconds)} if seconds else None
+        write_settings(self.sim_state, self._settings)
+
+    def client_hangs(self):
+        """The hung client runs so far: [{"command", "pid", "child_pid"}]."""
+        path = os.path.join(self.sim_state, "hangs.jsonl")
+        if not os.path.exists(path):
+            return []
+        with open(path, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle]
 
     def device(self, ip):
         """The device as the simulated client last left it."""

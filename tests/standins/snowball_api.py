@@ -21,45 +21,31 @@ that this server serves itself and that expire.  Faults can be injected
 The server records each call (operation and job id, never a code or a URL)
 so tests can count API round trips.
 
-What AWS documents, and the stand-in therefore does (botocore's ``snowball``
-model is the source unless another is named):
-
-- credentials (code and manifest) only while the job is ``WithCustomer`` and
-  for 360 days after the job was created (GetJobManifest, GetJobUnlockCode);
-- a long-term-pricing job (``JobMetadata.LongTermPricingId``) older than that:
-  that AWS still releases its credentials is *not* documented, so the stand-in
-  makes it a knob (released by default, ``credentials_expired=True`` refuses);
-- a cluster's nodes are one job each, but one manifest and one code unlock the
-  whole cluster (developer guide, using-client-commands.md, how-it-works.md):
-  every node's job hands out the cluster's code and manifest;
-- an export job's main job (``MID...``) has no device: ListJobs marks it
-  ``IsMaster``, DescribeJob lists its parts in ``SubJobMetadata`` (there is no
-  ``JobParts`` member in the model).
+The jobs it knows and what AWS documents about them: aws_jobs.py.
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import hmac
 import json
-import os
-import random
-import re
 import secrets
 import ssl
-import string
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.validate import ParamValidator
+
+from .api_model import MODEL, check_against_shape
+from .aws_jobs import World
+# re-exported: unit tests of the collection import the private CA from here
+from .certificates import make_certificate  # pylint: disable=unused-import
 
 TARGET_PREFIX = "AWSIESnowballJobManagementService."
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -76,31 +62,6 @@ SERVED_OPERATIONS = (
 )
 PAGE_SIZE = 2  # small on purpose: every listing test crosses a page boundary
 
-_MODEL = botocore.session.get_session().get_service_model("snowball")
-
-
-def new_job_id(prefix="JID"):
-    """``JID`` for a device's job, ``MID`` for an export job's main job (the model's JobId pattern)."""
-    return prefix + str(uuid.uuid4())
-
-
-MANIFEST_MAGIC = b"SNOWBALL-MANIFEST\x00"
-
-
-def new_manifest(job_id, unlock_code):
-    """An opaque manifest that, like AWS's, only its own code opens ("Your job's manifest is encrypted so
-    that only the job's unlock code can decrypt it", developer guide unlockdevice.md): it carries a salted
-    hash of the code, which the simulated client's ``configure`` checks. The code itself is not in it."""
-    salt = secrets.token_bytes(16)
-    return (MANIFEST_MAGIC + job_id.encode() + b"\x00" + salt + hashlib.sha256(salt + unlock_code.encode()).digest()
-            + secrets.token_bytes(512))
-
-
-def new_unlock_code():
-    """A code of the documented form: five groups of five alphanumerics."""
-    alphabet = string.ascii_lowercase + string.digits
-    return "-".join("".join(secrets.choice(alphabet) for _char in range(5)) for _group in range(5))
-
 
 class ApiError(Exception):
     def __init__(self, code, message, status=400):
@@ -108,160 +69,6 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.status = status
-
-
-def check_against_shape(shape, value, where="response"):
-    """Fail loudly when ``value`` carries anything the model does not define."""
-    kind = shape.type_name
-    if kind == "structure":
-        if not isinstance(value, dict):
-            raise AssertionError("%s: expected an object" % where)
-        unknown = set(value) - set(shape.members)
-        if unknown:
-            raise AssertionError("%s: members not in the model: %s" % (where, sorted(unknown)))
-        for name, member in value.items():
-            check_against_shape(shape.members[name], member, "%s.%s" % (where, name))
-    elif kind == "list":
-        for index, item in enumerate(value):
-            check_against_shape(shape.member, item, "%s[%d]" % (where, index))
-    elif kind == "string":
-        if not isinstance(value, str):
-            raise AssertionError("%s: expected a string" % where)
-        if shape.enum and value not in shape.enum:
-            raise AssertionError("%s: %r is not one of %s" % (where, value, shape.enum))
-        limits = shape.metadata
-        if not limits.get("min", 0) <= len(value) <= limits.get("max", len(value)):
-            raise AssertionError("%s: %r has a length outside %s..%s" % (where, value, limits.get("min"), limits.get("max")))
-        if limits.get("pattern") and not re.fullmatch(limits["pattern"], value):
-            raise AssertionError("%s: %r does not match %s" % (where, value, limits["pattern"]))
-    elif kind == "timestamp":
-        if not isinstance(value, (int, float)):
-            raise AssertionError("%s: JSON 1.1 timestamps are epoch seconds" % where)
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            raise AssertionError("%s: expected a boolean" % where)
-    elif kind in ("integer", "long", "double", "float"):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise AssertionError("%s: expected a number" % where)
-
-
-class Faults:
-    """What the next calls should suffer. Counters are consumed per call."""
-
-    def __init__(self):
-        self.throttle_next = 0
-        self.server_error_next = 0
-        self.drop_next = 0
-        self.delay_seconds = 0.0
-        self.throttle_ratio = 0.0
-        self.truncate_manifest_next = 0
-        # Bodies (bytes) answered with 200 instead of the next API answers: a truncated or malformed response.
-        self.malformed_next = []
-        # What the next manifest downloads get instead of the manifest: "captive_portal" (a 200 HTML page),
-        # "redirect_elsewhere" (a redirect to the same server under another host name), "trickle" (the
-        # manifest one byte every trickle_seconds), "bad_length" (the manifest under a Content-Length that is
-        # not a number).
-        self.manifest_fault_next = []
-        self.trickle_seconds = 0.5
-        self.manifest_uri = None  # a ManifestURI GetJobManifest answers instead of its own (e.g. file://)
-        self.operations = None  # None: every operation; else a set of names
-        self.random = random.Random(20161130)
-
-    def applies_to(self, operation):
-        return self.operations is None or operation in self.operations
-
-
-class World:
-    """The jobs, clusters and manifests the stand-in knows about."""
-
-    def __init__(self):
-        self.jobs = {}
-        self.clusters = {}
-        self.cluster_credentials = {}  # cluster id -> its one code and manifest
-        self.calls = []
-        self.manifest_downloads = []
-        self.manifest_url_lifetime = 3600
-        self.manifest_tokens = {}
-        self.faults = Faults()
-        self.lock = threading.Lock()
-
-    def add_job(self, job_id=None, state="WithCustomer", age_days=3, unlock_code=None,
-                manifest=None, cluster_id=None, description="fieldops stand-in job", long_term_pricing=False,
-                credentials_expired=None, job_type="LOCAL_USE"):
-        """A job with a device. A job in a cluster gets the cluster's one code and manifest (the first node's
-        job makes them) unless ``unlock_code`` / ``manifest`` say otherwise.
-
-        ``long_term_pricing``: the job has a LongTermPricingId. ``credentials_expired``: whether AWS refuses
-        the job's code and manifest for its age; None applies the documented rule (older than 360 days),
-        except for long-term-pricing jobs, whose credentials the stand-in keeps releasing (undocumented:
-        set True to make AWS refuse them too).
-        """
-        job_id = job_id or new_job_id()
-        created = time.time() - age_days * 86400
-        if cluster_id:
-            shared = self.cluster_credentials.get(cluster_id, {})
-            unlock_code = unlock_code or shared.get("unlock_code")
-            manifest = manifest if manifest is not None else shared.get("manifest")
-        unlock_code = unlock_code or new_unlock_code()
-        job = {
-            "metadata": {
-                "JobId": job_id,
-                "JobState": state,
-                "JobType": job_type,
-                "SnowballType": "EDGE_C",
-                "CreationDate": created,
-                "Description": description,
-            },
-            "unlock_code": unlock_code,
-            "manifest": manifest if manifest is not None else new_manifest(job_id, unlock_code),
-            "credentials_expired": credentials_expired,
-            "parts": None,  # an export job's main job: the ids of its parts
-        }
-        if long_term_pricing:
-            job["metadata"]["LongTermPricingId"] = "LTPID" + str(uuid.uuid4())
-        if cluster_id:
-            job["metadata"]["ClusterId"] = cluster_id
-            self.clusters.setdefault(cluster_id, {
-                "ClusterId": cluster_id, "ClusterState": "InUse", "JobType": job_type,
-                "SnowballType": "EDGE_C", "CreationDate": created, "Description": "stand-in cluster",
-            })
-            self.cluster_credentials.setdefault(cluster_id, {"unlock_code": job["unlock_code"], "manifest": job["manifest"]})
-        self.jobs[job_id] = job
-        return job
-
-    def add_export_job(self, parts=2, state="WithCustomer", age_days=3):
-        """An export job: a main job (``MID...``, no device of its own) and ``parts`` job parts (``JID...``),
-        each with its own device, code and manifest. Returns (main job, [part jobs])."""
-        part_jobs = [self.add_job(state=state, age_days=age_days, job_type="EXPORT",
-                                  description="fieldops stand-in export job part") for _part in range(parts)]
-        main = self.add_job(job_id=new_job_id("MID"), state=state, age_days=age_days, job_type="EXPORT",
-                            description="fieldops stand-in export job")
-        main["parts"] = [part["metadata"]["JobId"] for part in part_jobs]
-        return main, part_jobs
-
-    def credentials_expired(self, job_id):
-        job = self.jobs[job_id]
-        if job["credentials_expired"] is not None:
-            return job["credentials_expired"]
-        too_old = time.time() - job["metadata"]["CreationDate"] > 360 * 86400
-        return too_old and "LongTermPricingId" not in job["metadata"]
-
-    def set_state(self, job_id, state):
-        self.jobs[job_id]["metadata"]["JobState"] = state
-
-    def record(self, operation, job_id=None):
-        with self.lock:
-            self.calls.append({"operation": operation, "job_id": job_id, "time": time.time()})
-
-    def count(self, operation=None, job_id=None):
-        return sum(1 for call in self.calls
-                   if (operation is None or call["operation"] == operation)
-                   and (job_id is None or call["job_id"] == job_id))
-
-    def reset_calls(self):
-        with self.lock:
-            self.calls = []
-            self.manifest_downloads = []
 
 
 class SnowballApiHandler(BaseHTTPRequestHandler):
@@ -321,11 +128,11 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         if self._inject_fault(operation):
             return
         try:
-            report = ParamValidator().validate(params, _MODEL.operation_model(operation).input_shape)
+            report = ParamValidator().validate(params, MODEL.operation_model(operation).input_shape)
             if report.has_errors():
                 raise ApiError("ValidationException", report.generate_report())
             result = getattr(self, "op_" + operation)(params)
-            check_against_shape(_MODEL.operation_model(operation).output_shape, result, operation)
+            check_against_shape(MODEL.operation_model(operation).output_shape, result, operation)
         except ApiError as error:
             self._send_error(error)
             return
@@ -336,7 +143,7 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         if self.path != "/" or not target.startswith(TARGET_PREFIX):
             raise ApiError("UnknownOperationException", "Expected POST / with an X-Amz-Target header.")
         operation = target[len(TARGET_PREFIX):]
-        if operation not in _MODEL.operation_names:
+        if operation not in MODEL.operation_names:
             raise ApiError("UnknownOperationException", "Unknown operation %s." % operation)
         if operation not in SERVED_OPERATIONS:
             raise ApiError("UnknownOperationException", "The stand-in does not serve %s." % operation)
@@ -580,48 +387,3 @@ class SnowballApiServer(ThreadingHTTPServer):
         self.server_close()
         if self._thread:
             self._thread.join()
-
-
-def build_certificate(host="127.0.0.1", common_name="fieldops stand-in CA"):
-    """A self-signed certificate for ``host`` (an IP address) that is its own CA: returns (certificate PEM,
-    key PEM) as bytes. Serves the TLS API stand-in and each simulated device's own certificate (a device
-    generates a self-signed certificate whose subject alternative name is its IP, developer guide
-    using-client-commands.md, "Getting Your Certificate")."""
-    import ipaddress  # pylint: disable=import-outside-toplevel
-
-    from cryptography import x509  # pylint: disable=import-outside-toplevel
-    from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
-    from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
-    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    public_key = key.public_key()
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return (certificate.public_bytes(serialization.Encoding.PEM),
-            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-
-
-def make_certificate(directory, host="127.0.0.1"):
-    """A self-signed certificate for ``host`` (an IP address), as a private CA would issue through a TLS
-    inspecting proxy: returns (certificate file, key file); the certificate file is also the CA bundle."""
-    certificate, key = build_certificate(host)
-    cert_path, key_path = os.path.join(directory, "standin-ca.pem"), os.path.join(directory, "standin-key.pem")
-    with open(cert_path, "wb") as handle:
-        handle.write(certificate)
-    with open(key_path, "wb") as handle:
-        handle.write(key)
-    return cert_path, key_path

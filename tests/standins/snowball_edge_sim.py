@@ -32,175 +32,44 @@ Environment:
 ``SNOWBALL_SIM_ERRORS_TO``
     ``stderr`` (default) or ``stdout``: where failures are printed (undocumented
     for the real client; tests use it to prove a caller reads both).
-``JAVA_TOOL_OPTIONS``
-    read as the JVM reads it: ``-Duser.home=PATH`` sets the home the client's
-    config lives under, and ``Picked up JAVA_TOOL_OPTIONS: ...`` goes to stderr.
-    Without it the home is the password database's, never ``$HOME``.
+``JAVA_TOOL_OPTIONS``, ``_JAVA_OPTIONS``
+    read as the JVM reads them (``jvm.py``): ``-Duser.home=PATH`` sets the home
+    the client's config lives under, ``Picked up ...`` goes to stderr, an
+    unclosed quote stops the JVM. Without them the home is the password
+    database's, never ``$HOME``.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
-import hashlib
 import json
 import os
-import pwd
 import re
-import secrets
-import string
 import sys
 import time
-import uuid
+
+try:
+    from . import device_services, jvm
+    from .client_output import describe, describe_member, print_json, unlocking_message
+    from .simulated_devices import (MANAGEMENT_PORT, UNLOCKED, ClientError, ServiceError, authenticate,
+                                    code_opens_manifest, connection_of, devices_locked, reach, require_unlocked,
+                                    settings, settle, start_unlock, state_dir)
+    # re-exported: playbook tests import the device table's writer from the client's module
+    from .simulated_devices import write_devices  # pylint: disable=unused-import
+except ImportError:  # run as the client itself (runpy.run_path from the harness's snowballEdge), not as a package
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import device_services  # pylint: disable=import-error
+    import jvm  # pylint: disable=import-error
+    from client_output import describe, describe_member, print_json, unlocking_message  # pylint: disable=import-error
+    from simulated_devices import (MANAGEMENT_PORT, UNLOCKED, ClientError, ServiceError,  # pylint: disable=import-error
+                                   authenticate, code_opens_manifest, connection_of, devices_locked, reach,
+                                   require_unlocked, settings, settle, start_unlock, state_dir)
 
 CONFIG_RELATIVE = os.path.join(".aws", "snowball", "config", "snowball-edge.config")
 # DG using-client-commands.md, "Snowball Edge client version": the documented shape of `version`'s output.
 VERSION = "Snowball client version: 1.2.0  Build 661"
-MANAGEMENT_PORT = 9091  # DG port-requirements.md: "Endpoint for device management"
 DEFAULT_PROFILE = "SnowballEdge"
-MANIFEST_MAGIC = b"SNOWBALL-MANIFEST\x00"  # the stand-in API's manifests (snowball_api.new_manifest)
-# Order and state names: API types/enums.go (UnlockStatusState, NetworkReachabilityState, ClusterAssociationState).
-LOCKED, UNLOCKING, UNLOCKED = "LOCKED", "UNLOCKING", "UNLOCKED"
-REACHABLE, UNREACHABLE = "REACHABLE", "UNREACHABLE"
-ASSOCIATION_STATES = ("ASSOCIATED", "ASSOCIATING", "DISASSOCIATED", "DISASSOCIATING")
-CONNECTIONS = ("up", "refused", "unreachable")
 UNLOCK_CODE = re.compile(r"[A-Za-z0-9]{5}(?:-[A-Za-z0-9]{5}){4}\Z")  # 29 characters: 25 alphanumerics, 4 hyphens
-
-
-class ClientError(Exception):
-    """A failure the client reports on the client side (bad input, no connection)."""
-
-
-class ServiceError(ClientError):
-    """An error answered by the device, printed as the AWS SDK for Java prints a service exception
-    (the error names are the on-device API's, API types/errors.go; the surrounding text is the
-    stand-in's choice: the real client's wording is undocumented)."""
-
-    def __init__(self, code, message):
-        super().__init__("%s (Service: AWSSnowballDevice; Status Code: 400; Error Code: %s; Request ID: %s; "
-                         "Proxy: null)" % (message, code, uuid.uuid4()))
-        self.code = code
-
-
-def connection_failed(ip, reason):
-    """What a Java HTTP client says when the TCP connection to the management port fails."""
-    return ClientError("Unable to execute HTTP request: Connect to %s:%d [/%s] failed: %s"
-                       % (ip, MANAGEMENT_PORT, ip, reason))
-
-
-# --- the device table
-
-
-def state_dir():
-    path = os.environ.get("SNOWBALL_SIM_STATE")
-    if not path:
-        raise ClientError("SNOWBALL_SIM_STATE is not set: the simulator has no devices.")
-    return path
-
-
-@contextlib.contextmanager
-def devices_locked(directory=None):
-    """Yield the device table under an exclusive lock and write it back."""
-    directory = directory or state_dir()
-    with open(os.path.join(directory, "devices.lock"), "a", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        path = os.path.join(directory, "devices.json")
-        with open(path, encoding="utf-8") as handle:
-            before = handle.read()
-        devices = json.loads(before)
-        yield devices
-        after = json.dumps(devices)
-        if after != before:  # most calls only describe: keep the lock short for fleets
-            with open(path + ".tmp", "w", encoding="utf-8") as handle:
-                handle.write(after)
-            os.replace(path + ".tmp", path)
-
-
-def write_devices(directory, devices):
-    """Create or replace the device table (used by test fixtures and the demo)."""
-    os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, "devices.json"), "w", encoding="utf-8") as handle:
-        json.dump({device["ip"]: device for device in devices}, handle)
-
-
-def new_access_key_id():
-    return "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _char in range(16))
-
-
-def new_secret_access_key():
-    return "".join(secrets.choice(string.ascii_letters + string.digits + "+/") for _char in range(40))
-
-
-def make_device(ip, job_id, unlock_code, manifest, unlock_delay=0.0, state=LOCKED, reachable=True,
-                connection=None, cluster_id=None, association="ASSOCIATED", refuse_unlock=0, access_keys=1,
-                certificate_pem=None, boot_seconds=0.0, device_type="EDGE_C"):
-    """One device.
-
-    ``connection``: ``up``, ``refused`` (port closed: the device is still booting; DG
-    getting-started-connect.md: ready "after about 10 minutes") or ``unreachable`` (no answer at all);
-    ``reachable=False`` is the older spelling of ``unreachable``. ``boot_seconds``: refuse connections for
-    that long from now, then answer. ``refuse_unlock``: how many unlocks to refuse (-1 or True: all): a
-    refused unlock is accepted, then goes UNLOCKING -> LOCKED (AWS scripts' unlock-devices.sh treats that as
-    the failure). ``access_keys``: how many access keys the device has, each with a fresh random secret
-    (DG "Getting Credentials"). ``certificate_pem``: the device's self-signed certificate (DG "Getting Your
-    Certificate"), or None for none.
-    """
-    if connection is None:
-        connection = "up" if reachable else "unreachable"
-    if connection not in CONNECTIONS or association not in ASSOCIATION_STATES:
-        raise ValueError("connection must be one of %s, association one of %s" % (CONNECTIONS, ASSOCIATION_STATES))
-    keys = {new_access_key_id(): new_secret_access_key() for _key in range(access_keys)}
-    return {
-        "ip": ip, "device_id": job_id, "job_id": job_id, "unlock_code": unlock_code,
-        "manifest_sha256": hashlib.sha256(manifest).hexdigest(), "state": state,
-        "unlock_delay": unlock_delay, "unlocking_since": None, "connection": connection,
-        "boots_at": time.time() + boot_seconds if boot_seconds else None,
-        "cluster_id": cluster_id, "association": association,
-        "refuse_unlock": -1 if refuse_unlock is True else int(refuse_unlock), "refusing": False,
-        "device_type": device_type, "access_keys": keys,
-        "certificate": None if certificate_pem is None else {
-            # the ARN's shape: DG "Getting Your Certificate" (arn:aws:snowball-device:::certificate/<32 hex>)
-            "arn": "arn:aws:snowball-device:::certificate/" + secrets.token_hex(16),
-            "pem": certificate_pem.decode() if isinstance(certificate_pem, bytes) else certificate_pem},
-    }
-
-
-def connection_of(device):
-    if device.get("boots_at") and time.time() < device["boots_at"]:
-        return "refused"
-    return device.get("connection") or ("up" if device.get("reachable", True) else "unreachable")
-
-
-def reach(devices, ip):
-    """The device at ``ip`` if a TCP connection to its management port succeeds."""
-    device = devices.get(ip)
-    connection = connection_of(device) if device else "unreachable"
-    if connection == "refused":
-        raise connection_failed(ip, "Connection refused (Connection refused)")
-    if connection == "unreachable":
-        raise connection_failed(ip, "connect timed out")
-    return settle(device)
-
-
-def settle(device):
-    """Move an unlock on by the clock: UNLOCKED after ``unlock_delay``, or back to LOCKED when refused."""
-    if device["state"] == UNLOCKING and time.time() >= device["unlocking_since"] + device["unlock_delay"]:
-        device["state"] = LOCKED if device.get("refusing") else UNLOCKED
-        device["refusing"] = False
-    return device
-
-
-def start_unlock(device):
-    if device["state"] != LOCKED:
-        return  # already unlocking or unlocked: the command is accepted and changes nothing
-    refuse = device.get("refuse_unlock", 0)
-    device["refusing"] = refuse != 0
-    if refuse > 0:
-        device["refuse_unlock"] = refuse - 1
-    device["state"] = UNLOCKING
-    device["unlocking_since"] = time.time()
-    settle(device)
 
 
 def read_manifest(path):
@@ -211,142 +80,11 @@ def read_manifest(path):
         raise ClientError("Manifest file not found or not readable: %s" % path) from None
 
 
-def authenticate(device, credentials):
-    """The device accepts its own manifest with its own code (a cluster's nodes share both)."""
-    if hashlib.sha256(credentials["manifest_bytes"]).hexdigest() != device["manifest_sha256"]:
-        raise ServiceError("IncorrectDeviceManifestException", "The manifest file is not valid for the device at %s."
-                           % device["ip"])
-    if credentials["unlock_code"] != device["unlock_code"]:
-        raise ServiceError("IncorrectDeviceManifestException",
-                           "The unlock code does not decrypt the manifest file for the device at %s." % device["ip"])
-
-
-def require_unlocked(device):
-    # Undocumented what the client answers on a locked device; IncorrectDeviceStateException is the API's error.
-    if device["state"] != UNLOCKED:
-        raise ServiceError("IncorrectDeviceStateException", "The device at %s is %s; this command needs it UNLOCKED."
-                           % (device["ip"], device["state"]))
-
-
-# --- what the client prints
-
-
-def jackson(value, level=0):
-    """JSON as the client prints it: Jackson's default pretty printer (`"Key" : value`, arrays inline as
-    `[ {` ... `} ]`), the shape of every example in DG using-client-commands.md."""
-    pad = "  "
-    if isinstance(value, dict):
-        if not value:
-            return "{ }"
-        members = ",\n".join("%s%s : %s" % (pad * (level + 1), json.dumps(key), jackson(item, level + 1))
-                             for key, item in value.items())
-        return "{\n%s\n%s}" % (members, pad * level)
-    if isinstance(value, list):
-        return "[ %s ]" % ", ".join(jackson(item, level) for item in value) if value else "[ ]"
-    return json.dumps(value)
-
-
-def print_json(value):
-    print(jackson(value))
-
-
-def mac_of(ip, port):
-    digits = hashlib.sha256(("%s/%d" % (ip, port)).encode()).hexdigest()
-    return ":".join(["02"] + [digits[index:index + 2].upper() for index in range(0, 10, 2)])
-
-
-def physical_interfaces(device):
-    """Three ports as in DG "Getting Device Status": the active one on DHCP with the device's IP."""
-    ip = device["ip"]
-    gateway = ip.rsplit(".", 1)[0] + ".1" if ip.count(".") == 3 else ip
-    ports = []
-    for number, (connector, active) in enumerate((("RJ45", True), ("SFP_PLUS", False), ("QSFP", False))):
-        ports.append({
-            "PhysicalNetworkInterfaceId": "s.ni-" + hashlib.sha256(("%s/%d" % (ip, number)).encode()).hexdigest()[:17],
-            "PhysicalConnectorType": connector,
-            "IpAddressAssignment": "DHCP" if active else "STATIC",
-            "IpAddress": ip if active else "0.0.0.0",
-            "Netmask": "255.255.255.0" if active else "0.0.0.0",
-            "DefaultGateway": gateway,
-            "MacAddress": mac_of(ip, number),
-        })
-    return ports
-
-
-def describe(device):
-    """describe-device: DG "Getting Device Status" and API DescribeDeviceOutput."""
-    out = {
-        "DeviceId": device["device_id"],
-        "UnlockStatus": {"State": device["state"]},
-        "ActiveNetworkInterface": {"IpAddress": device["ip"]},
-        "PhysicalNetworkInterfaces": physical_interfaces(device),
-        "DeviceType": device.get("device_type", "EDGE_C"),
-    }
-    if device.get("cluster_id"):
-        out["ClusterAssociation"] = {"ClusterId": device["cluster_id"], "State": device.get("association", "ASSOCIATED")}
-    return out
-
-
-def describe_member(device):
-    """One entry of describe-cluster's Devices: DG "Getting Device Status" and API types.Device. A node the
-    endpoint cannot reach is listed UNREACHABLE, not an error (DG administerclusterfortpoint.md)."""
-    return {
-        "DeviceId": device["device_id"],
-        "UnlockStatus": {"State": settle(device)["state"]},
-        "ActiveNetworkInterface": {"IpAddress": device["ip"]},
-        "ClusterAssociation": {"State": device.get("association", "ASSOCIATED"), "ClusterId": device["cluster_id"]},
-        "NetworkReachability": {"State": REACHABLE if connection_of(device) == "up" else UNREACHABLE},
-    }
-
-
 # --- the client's home and profiles
 
 
-def split_java_options(value):
-    """Split JAVA_TOOL_OPTIONS as HotSpot does: on whitespace, '...' and "..." group, no escapes."""
-    tokens, current, quote, started = [], [], None, False
-    for char in value:
-        if quote:
-            if char == quote:
-                quote = None
-            else:
-                current.append(char)
-        elif char in "'\"":
-            quote, started = char, True
-        elif char.isspace():
-            if started:
-                tokens.append("".join(current))
-            current, started = [], False
-        else:
-            current.append(char)
-            started = True
-    if started:
-        tokens.append("".join(current))
-    return tokens
-
-
-def java_user_home(environ=None):
-    """Java's ``user.home``: the last -Duser.home= in JAVA_TOOL_OPTIONS, else the password database's home
-    (java_props_md.c uses getpwuid), falling back to $HOME only when that home is missing or shorter than 2
-    characters (JDK-8280357, JDK 19+)."""
-    environ = os.environ if environ is None else environ
-    home = None
-    for token in split_java_options(environ.get("JAVA_TOOL_OPTIONS", "")):
-        if token.startswith("-Duser.home="):
-            home = token[len("-Duser.home="):]
-    if home is not None:
-        return home
-    try:
-        home = pwd.getpwuid(os.getuid()).pw_dir
-    except KeyError:
-        home = None
-    if (not home or len(home) < 2) and environ.get("HOME"):
-        return environ["HOME"]
-    return home or "?"
-
-
 def config_path():
-    return os.path.join(java_user_home(), CONFIG_RELATIVE)
+    return os.path.join(jvm.user_home(os.environ), CONFIG_RELATIVE)
 
 
 def load_profiles(path):
@@ -398,17 +136,6 @@ def host_of(endpoint):
 # --- the commands
 
 
-def unlocking_message(cluster):
-    # DG using-client-commands.md, "Unlocking Snowball Edge Devices": the two example outputs.
-    if cluster:
-        return ("Your Snowball Edge Cluster is unlocking. You may determine the unlock state of your cluster using the "
-                "describe-device command. Your Snowball Edge Cluster will be available for use when your Snowball Edge "
-                "devices are in the UNLOCKED state.")
-    return ("Your Snowball Edge device is unlocking. You may determine the unlock state of your device using the "
-            "describe-device command. Your Snowball Edge device will be available for use when it is in the UNLOCKED "
-            "state.")
-
-
 def cluster_ips(args, credentials):
     ips = list(getattr(args, "device_ip_addresses", None) or credentials["device_ips"])
     duplicates = sorted({ip for ip in ips if ips.count(ip) > 1})
@@ -432,6 +159,13 @@ def run_device_command(args, record):
             record["device_ips"] = cluster_ips(args, credentials)
             if not device.get("cluster_id"):
                 raise ServiceError("UnsupportedOperationException", "The device at %s is not part of a cluster." % ip)
+            if settings().get("strict_describe_cluster") and device["state"] != UNLOCKED:
+                # DG ClusterOverview.md: describe-cluster "reports back the lock and network reachability state for
+                # every node in an unlocked cluster", and unlock-cluster's own output points to describe-device
+                # (unlocking_message). The stricter reading: refused while the node asked is not UNLOCKED, with
+                # the on-device API's error for a device in the wrong state (API types/errors.go).
+                raise ServiceError("IncorrectDeviceStateException", "The cluster is not unlocked: the device at %s is "
+                                   "%s. Use describe-device to follow an unlock." % (ip, device["state"]))
             # every node of the cluster, whatever IPs were passed (DG ClusterOverview.md: "for every node")
             members = [member for member in devices.values() if member.get("cluster_id") == device["cluster_id"]]
             print_json({"ClusterId": device["cluster_id"], "Devices": [describe_member(member) for member in members]})
@@ -441,10 +175,36 @@ def run_device_command(args, record):
         elif command == "unlock-cluster":
             unlock_cluster(devices, device, cluster_ips(args, credentials), credentials, record)
             print(unlocking_message(cluster=True))
+        elif command == "reboot-device":
+            # DG using-client-commands.md: "Rebooting device now."; what follows is device_services.cut_power's
+            device_services.cut_power(device, down_seconds=device.get("reboot_seconds", 60.0))
+            print("Rebooting device now.")
+        elif command in ("list-services", "describe-service", "describe-device-software"):
+            require_unlocked(device)  # undocumented on a locked device: the stricter reading refuses
+            service_command(devices, device, args, record)
         else:
             require_unlocked(device)
             credential_command(device, args)
     return 0
+
+
+def service_command(devices, device, args, record):
+    """list-services, describe-service and describe-device-software, as device_services shapes them."""
+    if args.command == "list-services":
+        print_json({"ServiceIds": device_services.service_ids(device)})
+    elif args.command == "describe-device-software":
+        print(device_services.software_lines(device))
+    else:
+        ips = list(args.device_ip_addresses or [])
+        record["device_ips"] = ips or None
+        members = [devices[ip] for ip in ips if ip in devices and connection_of(devices[ip]) == "up"
+                   and devices[ip].get("cluster_id") and devices[ip].get("cluster_id") == device.get("cluster_id")]
+        try:
+            print_json(device_services.describe_service(device, args.service_id, members))
+        except device_services.UnknownService:
+            # undocumented answer; ResourceNotFoundException is the on-device API's error for it (API types/errors.go)
+            raise ServiceError("ResourceNotFoundException", "The service %s is not available on the device at %s."
+                               % (args.service_id, device["ip"])) from None
 
 
 def unlock_cluster(devices, endpoint, ips, credentials, record):
@@ -491,18 +251,6 @@ def credential_command(device, args):
         sys.stdout.write(certificate["pem"] if certificate["pem"].endswith("\n") else certificate["pem"] + "\n")
 
 
-def code_opens_manifest(manifest, code):
-    """True/False when the manifest carries a verifier of its code (the stand-in API's do), None otherwise."""
-    if not manifest.startswith(MANIFEST_MAGIC):
-        return None
-    rest = manifest[len(MANIFEST_MAGIC):]
-    end = rest.find(b"\x00")
-    if end < 0 or len(rest) < end + 1 + 48:
-        return None
-    salt, digest = rest[end + 1:end + 17], rest[end + 17:end + 49]
-    return hashlib.sha256(salt + code.encode()).digest() == digest
-
-
 def configure(args):
     """Prompt as DG using-client-commands.md shows, check the answers, then save the profile. Whether the
     real client checks anything is undocumented: this one refuses an unreadable manifest, a code not of the
@@ -541,7 +289,8 @@ def configure(args):
 
 
 DEVICE_COMMANDS = ("unlock-device", "unlock-cluster", "describe-device", "describe-cluster", "list-access-keys",
-                   "get-secret-access-key", "list-certificates", "get-certificate")
+                   "get-secret-access-key", "list-certificates", "get-certificate", "list-services",
+                   "describe-service", "describe-device-software", "reboot-device")
 
 
 def parser():
@@ -555,8 +304,10 @@ def parser():
         command.add_argument("--endpoint")
         command.add_argument("--manifest-file")
         command.add_argument("--unlock-code")
-        if name in ("unlock-cluster", "describe-cluster"):
+        if name in ("unlock-cluster", "describe-cluster", "describe-service"):
             command.add_argument("--device-ip-addresses", nargs="+")
+        if name == "describe-service":
+            command.add_argument("--service-id", required=True)
         if name == "get-secret-access-key":
             command.add_argument("--access-key-id", required=True)
         if name == "get-certificate":
@@ -575,10 +326,13 @@ def start_jvm():
     spins = 0
     while time.process_time() < deadline:
         spins += 1
-    options = os.environ.get("JAVA_TOOL_OPTIONS")
-    if options:  # HotSpot prints this on stderr whenever it uses the variable
-        sys.stderr.write("Picked up JAVA_TOOL_OPTIONS: %s\n" % options)
-        sys.stderr.flush()
+    sys.stderr.write(jvm.picked_up(os.environ))
+    sys.stderr.flush()
+    try:
+        jvm.system_properties(os.environ)
+    except jvm.JvmStartFailure as failure:  # the JVM refuses its options: the client never runs
+        sys.stderr.write(str(failure))
+        sys.exit(1)
 
 
 def record_invocation(record):
@@ -588,6 +342,24 @@ def record_invocation(record):
             handle.write(json.dumps(record) + "\n")
 
 
+def hang(command):
+    """A client that hangs (settings ``hang``: the commands, or all when empty, and for how long): it starts a
+    child that holds its stdout and stderr, then both sleep far past any timeout. A caller's deadline must kill
+    both: killing only this process leaves the child holding the pipes open. Each hang is logged to
+    ``hangs.jsonl`` (command and both pids) before it starts, for tests to check that nothing is left."""
+    options = settings().get("hang")
+    if not options or (options.get("commands") and command not in options["commands"]):
+        return
+    import subprocess  # pylint: disable=import-outside-toplevel
+
+    seconds = float(options.get("seconds", 3600))
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(%r)" % seconds])
+    with open(os.path.join(state_dir(), "hangs.jsonl"), "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"command": command, "pid": os.getpid(), "child_pid": child.pid}) + "\n")
+    sys.stdout.flush()
+    time.sleep(seconds)  # the behaviour under test: a client that does not answer
+
+
 def main(argv=None):
     started = time.time()
     start_jvm()
@@ -595,6 +367,7 @@ def main(argv=None):
     if args.command in (None, "help"):
         parser().print_help()
         return 0 if args.command else 1
+    hang(args.command)
     record = {"command": args.command, "endpoint": None, "device_ips": None, "pid": os.getpid(), "started": started}
     rc = 1
     try:

@@ -13,7 +13,7 @@ import botocore.config
 import botocore.exceptions
 import pytest
 
-from ansible_collections.fieldops.snowball.tests.standins import snowball_api
+from ansible_collections.fieldops.snowball.tests.standins import api_model, aws_jobs, snowball_api
 
 
 def client(site, secret=snowball_api.SECRET_KEY, validate=True):
@@ -58,11 +58,11 @@ def test_presigned_manifest_url_expires(site):
 
 
 def test_responses_are_checked_against_the_model():
-    shape = snowball_api._MODEL.operation_model("DescribeJob").output_shape
+    shape = api_model.MODEL.operation_model("DescribeJob").output_shape
     with pytest.raises(AssertionError, match="not in the model"):
-        snowball_api.check_against_shape(shape, {"JobMetadata": {"JobId": "x", "Invented": 1}})
+        api_model.check_against_shape(shape, {"JobMetadata": {"JobId": "x", "Invented": 1}})
     with pytest.raises(AssertionError, match="is not one of"):
-        snowball_api.check_against_shape(shape, {"JobMetadata": {"JobState": "Delivered"}})
+        api_model.check_against_shape(shape, {"JobMetadata": {"JobState": "Delivered"}})
 
 
 def test_delay_fault_makes_a_client_time_out(site):
@@ -75,11 +75,11 @@ def test_delay_fault_makes_a_client_time_out(site):
 
 
 def test_response_strings_are_checked_against_the_models_patterns():
-    shape = snowball_api._MODEL.operation_model("DescribeJob").output_shape
+    shape = api_model.MODEL.operation_model("DescribeJob").output_shape
     with pytest.raises(AssertionError, match="does not match"):
-        snowball_api.check_against_shape(shape, {"JobMetadata": {"LongTermPricingId": "LTPID" + "x" * 36}})
+        api_model.check_against_shape(shape, {"JobMetadata": {"LongTermPricingId": "LTPID" + "x" * 36}})
     with pytest.raises(AssertionError, match="length outside 41..41"):
-        snowball_api.check_against_shape(shape, {"JobMetadata": {"LongTermPricingId": "LTPID123"}})
+        api_model.check_against_shape(shape, {"JobMetadata": {"LongTermPricingId": "LTPID123"}})
 
 
 def test_long_term_pricing_job_keeps_its_credentials_past_360_days_unless_told(site):
@@ -130,11 +130,28 @@ def test_every_node_of_a_cluster_gets_the_clusters_code_and_manifest(site):
 
 
 def test_manifest_opens_only_with_its_own_code():
-    from ansible_collections.fieldops.snowball.tests.standins import snowball_edge_sim
+    from ansible_collections.fieldops.snowball.tests.standins import simulated_devices
 
-    code = snowball_api.new_unlock_code()
-    manifest = snowball_api.new_manifest(snowball_api.new_job_id(), code)
+    code = aws_jobs.new_unlock_code()
+    manifest = aws_jobs.new_manifest(aws_jobs.new_job_id(), code)
     assert code.encode() not in manifest
-    assert snowball_edge_sim.code_opens_manifest(manifest, code) is True
-    assert snowball_edge_sim.code_opens_manifest(manifest, snowball_api.new_unlock_code()) is False
-    assert snowball_edge_sim.code_opens_manifest(b"some other manifest", code) is None
+    assert simulated_devices.code_opens_manifest(manifest, code) is True
+    assert simulated_devices.code_opens_manifest(manifest, aws_jobs.new_unlock_code()) is False
+    assert simulated_devices.code_opens_manifest(b"some other manifest", code) is None
+
+
+@pytest.mark.parametrize("device_type", ["V3_5C", "V3_5S"])
+def test_jobs_are_for_todays_devices_and_report_remote_management(site, device_type):
+    job_id = site.add_device(device_type=device_type, remote_management="INSTALLED_AUTOSTART")
+    metadata = client(site).describe_job(JobId=job_id)["JobMetadata"]
+    assert metadata["SnowballType"] == device_type and metadata["RemoteManagement"] == "INSTALLED_AUTOSTART"
+    assert [entry["SnowballType"] for entry in client(site).list_jobs()["JobListEntries"]] == [device_type]
+    default = site.add_device(ip="192.0.2.11")
+    assert client(site).describe_job(JobId=default)["JobMetadata"]["RemoteManagement"] == "INSTALLED_ONLY"
+
+
+@pytest.mark.parametrize("job_type", ["IMPORT", "EXPORT"])
+def test_an_in_progress_job_says_by_its_type_whether_aws_imports_or_exports(site, job_type):
+    job_id = site.add_device(state="InProgress", job_type=job_type)
+    metadata = client(site).describe_job(JobId=job_id)["JobMetadata"]
+    assert (metadata["JobState"], metadata["JobType"]) == ("InProgress", job_type)

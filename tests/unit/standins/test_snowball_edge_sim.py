@@ -12,7 +12,6 @@ import configparser
 import ipaddress
 import json
 import os
-import pwd
 import re
 import resource
 import ssl
@@ -22,7 +21,7 @@ import time
 import pytest
 from cryptography import x509
 
-from ansible_collections.fieldops.snowball.tests.standins import snowball_edge_sim as sim
+from ansible_collections.fieldops.snowball.tests.standins.client_output import jackson
 
 UNLOCKING_SINGLE = ("Your Snowball Edge device is unlocking. You may determine the unlock state of your device using "
                     "the describe-device command. Your Snowball Edge device will be available for use when it is in "
@@ -65,10 +64,10 @@ def test_version_is_a_subcommand_with_the_documented_output(site):
 
 def test_json_is_printed_as_jackson_prints_it():
     # the example of DG "Getting Your Certificate", character for character
-    assert sim.jackson({"Certificates": [{"CertificateArn": "arn:x", "SubjectAlternativeNames": ["192.0.2.0"]}]}) == (
+    assert jackson({"Certificates": [{"CertificateArn": "arn:x", "SubjectAlternativeNames": ["192.0.2.0"]}]}) == (
         '{\n  "Certificates" : [ {\n    "CertificateArn" : "arn:x",\n'
         '    "SubjectAlternativeNames" : [ "192.0.2.0" ]\n  } ]\n}')
-    assert sim.jackson({"AccessKeyIds": []}) == '{\n  "AccessKeyIds" : [ ]\n}'
+    assert jackson({"AccessKeyIds": []}) == '{\n  "AccessKeyIds" : [ ]\n}'
 
 
 def test_startup_cost_burns_cpu_when_configured(site):
@@ -86,8 +85,11 @@ def test_startup_cost_burns_cpu_when_configured(site):
 def test_describe_device_has_the_documented_fields(site):
     job_id = site.add_device()
     device = described(site, job_id)
-    assert device["DeviceId"] == job_id and device["UnlockStatus"] == {"State": "LOCKED"}
-    assert device["ActiveNetworkInterface"] == {"IpAddress": "192.0.2.10"} and device["DeviceType"]
+    assert device["UnlockStatus"] == {"State": "LOCKED"}
+    # shaped like DG's examples (JID and a UUID), and the device's own: not its job's id
+    assert re.fullmatch(r"JID[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", device["DeviceId"])
+    assert device["DeviceId"] != job_id and device["DeviceId"] == site.device("192.0.2.10")["device_id"]
+    assert device["ActiveNetworkInterface"] == {"IpAddress": "192.0.2.10"} and device["DeviceType"] == "V3_5C"
     ports = device["PhysicalNetworkInterfaces"]
     assert {port["PhysicalConnectorType"] for port in ports} <= {"RJ45", "RJ45_2", "SFP_PLUS", "QSFP", "WIFI"}
     assert [port["IpAddress"] for port in ports if port["IpAddressAssignment"] == "DHCP"] == ["192.0.2.10"]
@@ -161,7 +163,7 @@ def test_boot_seconds_refuse_until_the_device_has_booted(site):
     job_id = site.add_device(boot_seconds=600)
     assert "Connection refused" in client(site, "describe-device", *credentials(site, job_id)).stderr
     site.set_device("192.0.2.10", boots_at=time.time() - 1)
-    assert described(site, job_id)["DeviceId"] == job_id
+    assert described(site, job_id)["UnlockStatus"] == {"State": "LOCKED"}
 
 
 def test_unreachable_device_and_unknown_ip_time_out(site):
@@ -224,7 +226,7 @@ def test_describe_cluster_lists_every_node_and_an_unreachable_one_without_failin
     assert nodes["192.0.2.21"]["NetworkReachability"] == {"State": "REACHABLE"}
     assert {node["ClusterAssociation"]["State"] for node in nodes.values()} == {"ASSOCIATED"}
     assert {node["ClusterAssociation"]["ClusterId"] for node in nodes.values()} == {cluster.cluster_id}
-    assert [nodes[ip]["DeviceId"] for ip in cluster.ips] == cluster.job_ids
+    assert [nodes[ip]["DeviceId"] for ip in cluster.ips] == cluster.job_ids  # a node's id is its job's (DG)
 
 
 def test_describe_cluster_on_a_standalone_device_fails(site):
@@ -259,14 +261,6 @@ def test_home_comes_from_java_tool_options_not_home(site, tmp_path):
     assert os.path.exists(site.config_path()) and not os.listdir(decoy)
 
 
-def test_java_user_home_rules():
-    passwd_home = pwd.getpwuid(os.getuid()).pw_dir
-    assert sim.java_user_home({"HOME": "/not/this"}) == (passwd_home if len(passwd_home) >= 2 else "/not/this")
-    assert sim.java_user_home({"JAVA_TOOL_OPTIONS": "-Xmx1g -Duser.home=/a -Duser.home=/b"}) == "/b"  # the last wins
-    assert sim.java_user_home({"JAVA_TOOL_OPTIONS": "'-Duser.home=/with space' -Xss1m"}) == "/with space"
-    assert sim.split_java_options(' -Da="x y"  -Db ') == ["-Da=x y", "-Db"]
-
-
 # --- configure
 
 
@@ -296,10 +290,10 @@ def test_default_profile_is_used_without_options(site):
     job_id = site.add_device()
     answers = "%s\n%s\nhttps://192.0.2.10\n" % (site.manifest_file(job_id), site.world.jobs[job_id]["unlock_code"])
     assert client(site, "configure", stdin=answers).returncode == 0
-    assert json.loads(client(site, "describe-device").stdout)["DeviceId"] == job_id
+    assert json.loads(client(site, "describe-device").stdout)["ActiveNetworkInterface"] == {"IpAddress": "192.0.2.10"}
 
 
-# --- issue 14: the device's own credentials and certificate
+# --- the device's own credentials and certificate
 
 
 def test_credential_commands_need_an_unlocked_device(site):
