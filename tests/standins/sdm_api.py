@@ -248,9 +248,14 @@ class SdmHandler(BaseHTTPRequestHandler):
             region = self._check_signature(method, body)
             self.world.record(operation, params.get("managedDeviceId") or params.get("taskId") or params.get("jobId"))
             self._inject_fault(operation)
-            report = ParamValidator().validate(params, MODEL.operation_model(operation).input_shape)
+            input_shape = MODEL.operation_model(operation).input_shape
+            report = ParamValidator().validate(params, input_shape)
             if report.has_errors():
                 raise SdmError("ValidationException", report.generate_report())
+            try:  # botocore's validator checks minimums only: maximums, patterns and enums too, as AWS does
+                check_shape(input_shape, params, operation)
+            except AssertionError as error:
+                raise SdmError("ValidationException", str(error)) from None
             with self.world.lock:
                 result = getattr(self, "op_" + operation)(params, region, self.world.clock())
             check_shape(MODEL.operation_model(operation).output_shape, result, operation)
