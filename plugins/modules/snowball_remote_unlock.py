@@ -20,7 +20,7 @@ description:
     second one. Then waits, within O(timeout), for each execution to end and for AWS to report the device
     C(UNLOCKED) (AWS's view of a device is a cache the device refreshes when it reports).
   - Warns, before any task, about a device that has not contacted AWS for O(offline_after) seconds (off, or no
-    route to AWS): its task may stay queued until it times out.
+    route to AWS); its task may stay queued until it times out.
   - Fails, after the other devices are unlocked, when a job has no managed device (ordered without remote
     management, or in another region) or a device's task ends C(REJECTED), C(FAILED), C(TIMED_OUT) or
     C(CANCELED); each device's entry in RV(devices) says what to do next.
