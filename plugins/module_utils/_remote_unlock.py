@@ -203,8 +203,8 @@ class RemoteUnlock:
             if entry.get("msg"):
                 device["msg"] = entry["msg"]
         problems = [entry["msg"] for entry in entries if entry.get("msg")]
-        result = dict(changed=changed, devices=devices, task_ids=sorted({entry["task_id"] for entry in entries
-                                                                           if entry["task_id"]}))
+        task_ids = sorted({entry["task_id"] for entry in entries if entry["task_id"]})
+        result = dict(changed=changed, devices=devices, task_ids=task_ids)
         if problems:
             raise SnowballError("%d of %d devices are not unlocked. %s" % (len(problems), len(entries), " ".join(problems)),
                                 **result)
