@@ -19,6 +19,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._job import aws_error
 
 SERVICE = "snow-device-management"
 # ThrottlingException (HTTP 429) and InternalServerException (500) are the model's retryable errors;
@@ -30,7 +31,6 @@ PAGE_SIZE = 100
 _DENIED = ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
            "ExpiredTokenException", "MissingAuthenticationTokenException", "InvalidClientTokenId")
 _THROTTLED = ("ThrottlingException", "Throttling", "TooManyRequestsException")
-_OFFLINE_ERRORS = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError")
 
 
 def _api_errors():
@@ -120,19 +120,5 @@ def sdm_error(error, operation, resource, region):
             return SnowballError("Snow Device Management kept failing on %s (%s, HTTP %s) after several retries: try "
                                  "again later." % (what, code, status), **facts)
         return SnowballError("AWS refused %s: %s (%s)." % (what, message or "no message", code), **facts)
-    if isinstance(error, botocore.exceptions.NoCredentialsError):
-        return SnowballError("No AWS credentials were found: set the profile or access_key/secret_key options, or "
-                             "AWS_PROFILE / AWS_ACCESS_KEY_ID in the environment.")
-    if isinstance(error, botocore.exceptions.NoRegionError):
-        return SnowballError("No AWS region was given: set the region option to the region the devices were ordered "
-                             "in (Snow Device Management lists only the devices of the region it is asked in).")
-    if isinstance(error, botocore.exceptions.SSLError):
-        return SnowballError("Could not verify the TLS certificate of Snow Device Management for %s (%s). Behind a "
-                             "TLS-inspecting proxy, set aws_ca_bundle to the proxy's CA bundle." % (what, error))
-    if type(error).__name__ in _OFFLINE_ERRORS:
-        return SnowballError("Could not reach Snow Device Management for %s (%s): check the network, any proxy, and "
-                             "region/endpoint_url." % (what, type(error).__name__))
-    if isinstance(error, botocore.parsers.ResponseParserError):
-        return SnowballError("The answer of Snow Device Management to %s could not be read: run again; if it "
-                             "persists, check endpoint_url and any proxy." % what)
-    return SnowballError("%s failed: %s" % (what, error))
+    # Credentials, region, TLS, network, unreadable answers: the same for every AWS API the collection calls.
+    return aws_error(error, operation, resource, region)

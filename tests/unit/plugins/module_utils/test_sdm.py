@@ -112,8 +112,9 @@ def test_client_errors_say_what_to_do(code, status, words):
 @pytest.mark.parametrize("error, words", [
     (botocore.exceptions.NoCredentialsError(), "No AWS credentials"),
     (botocore.exceptions.NoRegionError(), "No AWS region"),
-    (botocore.exceptions.EndpointConnectionError(endpoint_url="https://x"), "Could not reach Snow Device Management"),
+    (botocore.exceptions.EndpointConnectionError(endpoint_url="https://x"), "Could not reach the Snowball API for ListDevices"),
     (botocore.parsers.ResponseParserError("bad"), "could not be read"),
+    (botocore.exceptions.SSLError(endpoint_url="https://x", error="bad"), "aws_ca_bundle"),
 ])
 def test_other_errors_say_what_to_do(error, words):
     assert words in _sdm.sdm_error(error, "ListDevices", None, "us-east-1").msg
