@@ -6,12 +6,14 @@ stand-in, with the Snowball API stand-in watching that no unlock code is ever as
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 
 import pytest
+import yaml
 
 from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, module_play
 from ansible_collections.fieldops.snowball.tests.standins.sdm_api import SdmServer, SdmWorld
@@ -164,3 +166,21 @@ def test_module_takes_managed_device_ids_and_reports_each_device(site, sdm):
 """ % (device_id, sdm.endpoint_url, job_id)
     result = site.playbook(module_play(site, tasks))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_documentation_renders_and_its_examples_pass_a_syntax_check(site):
+    bindir = os.path.dirname(sys.executable)
+    name = "fieldops.snowball.snowball_remote_unlock"
+    metadata = json.loads(subprocess.run([os.path.join(bindir, "ansible-doc"), "--json", name], env=site.env(),
+                                         capture_output=True, text=True, check=True).stdout)[name]
+    assert set(metadata["doc"]["options"]) >= {"job_ids", "managed_device_ids", "timeout", "poll_interval",
+                                               "offline_after", "region", "endpoint_url"}
+    assert set(metadata["return"]["devices"]["contains"]) == {"job_id", "managed_device_id", "device_state",
+                                                              "execution_state", "last_reached_out_at", "task_id", "msg"}
+    playbook = os.path.join(site.root, "examples.yml")
+    with open(playbook, "w", encoding="utf-8") as handle:
+        yaml.safe_dump([{"name": "Examples", "hosts": "localhost", "gather_facts": False,
+                         "tasks": yaml.safe_load(metadata["examples"])}], handle)
+    check = subprocess.run([os.path.join(bindir, "ansible-playbook"), "--syntax-check", "-i", "localhost,", playbook],
+                           env=site.env(), capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
