@@ -74,12 +74,14 @@ def test_fleet_of_twelve_is_unlocked_in_two_tasks_by_the_installed_playbook_and_
     assert sorted(len(task["targets"]) for task in sdm.world.tasks.values()) == [2, 10]
     assert sdm.world.count("CreateTask") == 2
     assert "changed=1" in first.stdout  # the one run_once task, on the first host
+    assert first.stdout.count("UNLOCKED (unlock task st-") == 12
     assert no_code_was_asked_for(site)
 
     again = subprocess.run(command, env=site.env(), cwd=site.root, capture_output=True, text=True, timeout=600, check=False)
     assert again.returncode == 0, again.stdout + again.stderr
     assert sdm.world.count("CreateTask") == 2
     assert "changed=1" not in again.stdout
+    assert again.stdout.count("UNLOCKED (it was unlocked already; nothing changed).") == 12
     assert no_code_was_asked_for(site)
 
 
@@ -124,6 +126,7 @@ def test_check_mode_sends_no_task(site, sdm):
     assert sdm.world.count("CreateTask") == 0
     assert set(device_states(sdm).values()) == {"LOCKED"}
     assert "changed=1" in result.stdout
+    assert result.stdout.count("is LOCKED (check mode: it would be unlocked).") == 3
 
 
 def test_throttling_is_survived_without_a_second_task(site, sdm):
