@@ -97,7 +97,7 @@ class RemoteUnlock:
     def run(self, entries, timeout, poll_interval, check_mode=False):
         started = self.clock.monotonic()
         for entry in entries:
-            entry.update(device_state=None, execution_state=None, last_reached_out_at=None, task_id=None)
+            entry.update(device_state=None, execution_state=None, last_reached_out_at=None, task_id=None, cached_at=None)
             if entry["managed_device_id"]:
                 self._look(entry)
                 self._warn_if_offline(entry)
@@ -114,6 +114,7 @@ class RemoteUnlock:
         described = self.api.describe_device(entry["managed_device_id"])
         entry["device_state"] = described.get("deviceState")
         entry["last_reached_out_at"] = iso(described.get("lastReachedOutAt"))
+        entry["cached_at"] = described.get("lastUpdatedAt")
         entry["job_id"] = entry["job_id"] or described.get("associatedWithJob")
         return described
 
@@ -132,14 +133,14 @@ class RemoteUnlock:
 
     def _create(self, batch):
         """The batch's unlock task. The token is derived from the batch, so a re-run (after a crash) gets the task
-        the first run created; a task that has ended already is an earlier lock's, and a new token follows it."""
+        the first run created (see _still_current); a task of an earlier lock is followed by a new token."""
         targets = sorted(entry["managed_device_id"] for entry in batch)
         window = int(self.clock.now().timestamp()) // TOKEN_WINDOW_SECONDS
         chained_from = None
         for _attempt in range(3):
             task_id = self.api.create_unlock_task(targets, batch_token(targets, window, chained_from),
                                                   "fieldops.snowball remote unlock")
-            if self.api.describe_task(task_id).get("state") == "IN_PROGRESS":
+            if self._still_current(task_id, batch):
                 break
             chained_from = task_id
         else:
@@ -149,6 +150,19 @@ class RemoteUnlock:
             entry["task_id"] = task_id
             entry["execution_state"] = "QUEUED"
         return task_id
+
+    def _still_current(self, task_id, batch):
+        """Whether the task CreateTask answered serves this run: in progress, or ended with every device unlocked
+        after AWS's cached view of them was last refreshed (the cache just lags). A device whose view was refreshed
+        after the task ended and still says locked was locked again since (a power cut): a new task is needed."""
+        task = self.api.describe_task(task_id)
+        if task.get("state") == "IN_PROGRESS":
+            return True
+        completed = task.get("completedAt")
+        states = {execution["managedDeviceId"]: execution.get("state") for execution in self.api.executions(task_id)}
+        return completed is not None and all(
+            states.get(entry["managed_device_id"]) == SUCCEEDED
+            and (entry["cached_at"] is None or entry["cached_at"] < completed) for entry in batch)
 
     def _wait(self, tasks, deadline, timeout, poll_interval):
         pending = {entry["managed_device_id"]: entry for _task, batch in tasks for entry in batch}

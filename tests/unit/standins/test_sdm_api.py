@@ -209,3 +209,20 @@ def test_documented_describe_device_example_fits_the_model():
     with pytest.raises(AssertionError):
         sdm_api.check_shape(sdm_api.MODEL.operation_model("DescribeDevice").output_shape,
                             dict(example, deviceState="ONLINE"), "DescribeDevice")
+
+
+def test_a_device_back_on_line_takes_its_queued_task_at_its_next_contact(server, clock):
+    device = server.world.add_device(JOB, contact_interval=600, cache_lag=3)
+    api = client(server)
+    clock.advance(1)
+    task = api.create_task(targets=[device], command={"unlock": {}})["taskId"]
+    clock.advance(10)
+    assert api.describe_execution(taskId=task, managedDeviceId=device)["state"] == "QUEUED"
+    server.world.set_online(device, contact_interval=1)
+    clock.advance(0.5)
+    assert api.describe_execution(taskId=task, managedDeviceId=device)["state"] == "IN_PROGRESS"
+    clock.advance(1)
+    assert api.describe_task(taskId=task)["state"] == "COMPLETED"
+    assert api.describe_device(managedDeviceId=device)["deviceState"] == "LOCKED"  # the cache lags 3 s
+    clock.advance(3)
+    assert api.describe_device(managedDeviceId=device)["deviceState"] == "UNLOCKED"

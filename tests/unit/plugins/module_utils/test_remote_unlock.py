@@ -45,7 +45,7 @@ class FakeSdm:
         self.cache_lag = cache_lag
         self.tasks = {}
         self.tokens = {}
-        self.ended = set()
+        self.ended = {}  # task id -> completedAt
         self.looks = {}
         self.calls = []
 
@@ -58,7 +58,7 @@ class FakeSdm:
         self.calls.append("DescribeDevice")
         device = self.devices[device_id]
         return {"deviceState": device["state"], "lastReachedOutAt": device.get("reached", START),
-                "associatedWithJob": device["job"]}
+                "lastUpdatedAt": device.get("updated", START), "associatedWithJob": device["job"]}
 
     def create_unlock_task(self, targets, client_token, description):
         self.calls.append("CreateTask")
@@ -70,7 +70,9 @@ class FakeSdm:
 
     def describe_task(self, task_id):
         self.calls.append("DescribeTask")
-        return {"state": "COMPLETED" if task_id in self.ended else "IN_PROGRESS"}
+        if task_id in self.ended:
+            return {"state": "COMPLETED", "completedAt": self.ended[task_id]}
+        return {"state": "IN_PROGRESS"}
 
     def executions(self, task_id):
         self.calls.append("ListExecutions")
@@ -128,16 +130,28 @@ def test_a_rerun_in_the_same_hour_finds_the_first_runs_task_instead_of_queuing_a
     assert len(run_again.tasks) == 1 and result["task_ids"] == list(api.tasks)
 
 
-def test_a_token_whose_task_has_ended_is_followed_by_a_new_one():
-    """A device locked again (a power cut) within the hour: the batch's token returns the ended task of the first
-    unlock, so a new token chained from that task sends a new one."""
+def test_a_device_locked_again_after_its_task_ended_gets_a_new_task():
+    """A power cut within the hour: the batch's token returns the first unlock's ended task, and AWS's view of the
+    device, refreshed since, says LOCKED; a new token, chained from that task, sends a new one."""
     api = FakeSdm(fleet(1))
     first = run(api)["task_ids"]
-    api.ended.update(first)
+    api.ended[first[0]] = START - datetime.timedelta(minutes=5)
     api.devices["smd-00"]["state"] = "LOCKED"
     api.looks.clear()
     second = run(api)["task_ids"]
     assert second != first and len(api.tasks) == 2
+
+
+def test_an_ended_task_that_unlocked_the_devices_is_kept_while_the_cached_view_catches_up():
+    """A re-run after a crash, once the first run's task has ended: AWS's view, last refreshed before the task
+    ended, still says LOCKED. The task is the right one; no second task is sent."""
+    api = FakeSdm(fleet(2), script={"smd-00": ["SUCCEEDED"], "smd-01": ["SUCCEEDED"]}, cache_lag=2)
+    api.tokens[batch_token(["smd-00", "smd-01"], int(START.timestamp()) // 3600)] = "st-0"
+    api.tasks["st-0"] = ["smd-00", "smd-01"]
+    api.ended["st-0"] = START + datetime.timedelta(seconds=30)
+    result = run(api)
+    assert result["task_ids"] == ["st-0"] and len(api.tasks) == 1
+    assert {device["device_state"] for device in result["devices"]} == {"UNLOCKED"}
 
 
 def test_batch_token_depends_on_the_devices_and_the_hour_only():
