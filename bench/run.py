@@ -29,7 +29,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from standins.harness import ENTRY_PLAY, ROLE_PLAY, Site, device_vars  # noqa: E402
-from standins.sdm_api import SdmServer, SdmWorld  # noqa: E402
+from standins.sdm_api import SdmServer  # noqa: E402
+from standins.sdm_world import SdmWorld  # noqa: E402
 
 RUNS = 5
 FLEETS = (1, 10, 50)

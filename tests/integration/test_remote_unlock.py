@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, module_play
-from ansible_collections.fieldops.snowball.tests.standins.sdm_api import SdmServer, SdmWorld
+from ansible_collections.fieldops.snowball.tests.standins.sdm_api import SdmServer
+from ansible_collections.fieldops.snowball.tests.standins.sdm_world import SdmWorld
 
 # Real time, in fractions of a second: the devices report five times a second and unlock in 0.3 s.
 FAST_DEVICE = dict(contact_interval=0.2, unlock_seconds=0.3)

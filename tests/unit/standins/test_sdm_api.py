@@ -16,6 +16,7 @@ import botocore.exceptions
 import pytest
 
 from ansible_collections.fieldops.snowball.tests.standins import sdm_api
+from ansible_collections.fieldops.snowball.tests.standins.sdm_world import SdmWorld
 from ansible_collections.fieldops.snowball.tests.standins.snowball_api import ACCESS_KEY, REGION, SECRET_KEY
 
 JOB = "JID123e4567-e89b-12d3-a456-426655440000"
@@ -39,7 +40,7 @@ def clock():
 
 @pytest.fixture
 def server(clock):
-    server = sdm_api.SdmServer(sdm_api.SdmWorld(clock=clock, execution_timeout=60)).start()
+    server = sdm_api.SdmServer(SdmWorld(clock=clock, execution_timeout=60)).start()
     yield server
     server.stop()
 
