@@ -77,7 +77,8 @@ class SdmWorld:
 
     @staticmethod
     def last_contact(device, at):
-        """The device's last contact at or before ``at``, or None."""
+        """The device's last contact at or before ``at``, or None: DescribeDevice's ``lastReachedOutAt``, "when the
+        device last contacted the AWS Cloud" (developer guide sdm-cli-describe-device.md)."""
         last, schedule = None, device["schedule"]
         for index, segment in enumerate(schedule):
             if segment["start"] > at:
@@ -105,8 +106,10 @@ class SdmWorld:
         return None
 
     def execution_state(self, task, device_id, at):
-        """(state, started, ended) of one execution at time ``at``. The device takes it at its next contact; one
-        it has not taken ``execution_timeout`` seconds after the task was created has TIMED_OUT."""
+        """(state, started, ended) of one execution at time ``at``, in the model's ExecutionState values. The device
+        takes it at its next contact: a device must be on and reach its region to be managed (sdm-cli-commands.md);
+        one it has not taken ``execution_timeout`` seconds after the task was created has TIMED_OUT (how long AWS
+        waits is undocumented: a knob). A rejecting device refuses it as it takes it (stricter: no time runs)."""
         device, created = self.devices[device_id], task["created"]
         if task["canceled"] is not None and task["canceled"] <= at:
             return "CANCELED", None, task["canceled"]
@@ -122,7 +125,8 @@ class SdmWorld:
         return (device["outcome"], picked, ended) if at >= ended else ("IN_PROGRESS", picked, None)
 
     def device_state(self, device_id, at):
-        """The device's own state at ``at``: its unlock executions, in order, since its last re-lock."""
+        """The device's own state at ``at`` (model: UnlockState): UNLOCKING while an unlock execution runs, UNLOCKED once
+        one SUCCEEDED, since its last re-lock (a power cut re-locks a device; developer guide, unlocking)."""
         device = self.devices[device_id]
         state = "LOCKED" if device["relocked_at"] is not None and device["relocked_at"] <= at else device["state"]
         for task in sorted(self.tasks.values(), key=lambda task: task["created"]):
