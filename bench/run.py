@@ -36,7 +36,9 @@ os.makedirs(os.path.join(_SOURCE_LINK, "ansible_collections", "fieldops"))
 os.symlink(ROOT, os.path.join(_SOURCE_LINK, "ansible_collections", "fieldops", "snowball"))
 sys.path.insert(0, _SOURCE_LINK)
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, Site, device_vars  # noqa: E402
+from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, Site, device_vars  # noqa: E402
+from ansible_collections.fieldops.snowball.tests.standins.sdm_api import SdmServer  # noqa: E402
+from ansible_collections.fieldops.snowball.tests.standins.sdm_world import SdmWorld  # noqa: E402
 
 RUNS = 5
 FLEETS = (1, 10, 50)
@@ -44,6 +46,9 @@ FLEETS = (1, 10, 50)
 FLEET_RUNS = 3
 FLEET_UNLOCK_DELAY = 2.0
 THROTTLE_RATIO = 0.3
+# The remote entry point's fleet: two unlock tasks (ten devices to a task). The devices report every 0.5 s and
+# unlock in 1 s, so the wall time is mostly the tool's own cost.
+REMOTE_FLEET = 12
 # Issue 12: the real client is a Java program; the simulator burns this much CPU per run before it answers.
 CLIENT_STARTUP = 1.5
 # ... which makes a fleet of 50 cost minutes of CPU on two cores: fleets of 1 and 10 give the per-device figures.
@@ -244,6 +249,30 @@ def growth(rows, fleets=FLEETS):
                      "cpu_s": (large["cpu_s"] - small["cpu_s"]) / (fleets[-1] - fleets[-2])}
 
 
+def remote_fleet(root, count=REMOTE_FLEET):
+    """The remote entry point on a fleet: wall, CPU, Snow Device Management calls per device, and the Snowball
+    API calls it made (none: no manifest, no unlock code)."""
+    site = Site(os.path.join(root, "remote"))
+    sdm = SdmServer(SdmWorld()).start()
+    try:
+        hosts = {}
+        for index in range(count):
+            job_id = site.world.add_job()["metadata"]["JobId"]
+            sdm.world.add_device(job_id, contact_interval=0.5, unlock_seconds=1.0)
+            hosts["device%02d" % index] = {"snowball_unlock_job_id": job_id, "snowball_unlock_aws_region": "us-east-1",
+                                           "snowball_unlock_aws_endpoint_url": sdm.endpoint_url,
+                                           "snowball_unlock_poll_interval": 0.5}
+        wall, rc, output, peak, cpu = play_run(site, hosts, forks=count, play=ENTRY_PLAY % "remote")
+        if rc != 0:
+            raise RuntimeError("the remote entry point failed on the bench:\n" + output)
+        return {"devices": count, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 2**20,
+                "sdm_calls_per_device": sdm.world.count() / count, "tasks": len(sdm.world.tasks),
+                "snowball_calls": site.world.count()}
+    finally:
+        sdm.stop()
+        site.close()
+
+
 def load():
     """The machine's load while the bench ran: the 1-minute load average, sampled."""
     return os.getloadavg()[0]
@@ -259,7 +288,7 @@ def machine():
 
 
 def main():
-    sections = set(os.environ.get("BENCH_ONLY", "single,api,fleet,shipped_fleet,throttled,startup,floor").split(","))
+    sections = set(os.environ.get("BENCH_ONLY", "single,api,fleet,shipped_fleet,throttled,startup,floor,remote").split(","))
     results = {"machine": machine(), "runs": RUNS, "fleet_runs": FLEET_RUNS, "load": [load()],
                "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     with tempfile.TemporaryDirectory(prefix="snowball-bench-") as root:
@@ -288,6 +317,9 @@ def main():
             sample, unlocked, _clients = fleet(root, FLEETS[-1], throttle=THROTTLE_RATIO)
             results["throttled"] = dict(summary([sample]), devices=FLEETS[-1], ratio=THROTTLE_RATIO,
                                         success_rate=unlocked / FLEETS[-1])
+        if "remote" in sections:
+            results["remote_fleet"] = remote_fleet(root)
+            results["load"].append(load())
         if "floor" in sections:
             results["floor_fleet"] = {count: floor_fleet(root, count) for count in FLEETS}
             growth(results["floor_fleet"])
@@ -360,6 +392,12 @@ def report(results):
                 met(added["wall_s"] <= 0.15), met(added["cpu_s"] <= 0.3), met(rows[FLEETS[-1]]["peak_rss_mb"] <= 4.9 * 1024 / 2))
         line("  each device beyond %d adds" % added["beyond"], "%.2fs" % added["wall_s"],
              "wall; CPU %.2fs  %s" % (added["cpu_s"], targets))
+    remote = results.get("remote_fleet")
+    if remote:
+        line("remote entry point, fleet of %d (%d unlock tasks)" % (remote["devices"], remote["tasks"]),
+             "%.2fs" % remote["wall_s"], "CPU %.2fs; %.1f SDM calls/device; Snowball API calls %d (target 0: %s)" % (
+                 remote["cpu_s"], remote["sdm_calls_per_device"], remote["snowball_calls"],
+                 met(remote["snowball_calls"] == 0)))
     throttled = results.get("throttled")
     if throttled:
         line("fleet of %d, %.0f%% of API calls throttled" % (throttled["devices"], throttled["ratio"] * 100),

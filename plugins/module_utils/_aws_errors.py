@@ -19,9 +19,9 @@ except ImportError:
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
 # Retrying these cannot help: the caller's credentials are missing, wrong or not allowed.
-_DENIED = ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
+DENIED = ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
            "ExpiredTokenException", "MissingAuthenticationTokenException", "InvalidClientTokenId")
-_THROTTLED = ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded")
+THROTTLED = ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded")
 UNTRUSTED = ("Behind a TLS-inspecting proxy, set aws_ca_bundle (or AWS_CA_BUNDLE) to the proxy's CA bundle; "
              "the manifest download uses it too.")
 
@@ -81,10 +81,10 @@ def _refusal_text(code, message, status, operation, resource, region):
                 "was ordered in." % (resource, region))
     if code == "InvalidJobStateException":
         return "AWS refused %s for %s: %s" % (operation, resource, message)
-    if code in _DENIED:
+    if code in DENIED:
         return ("AWS denied %s for %s (%s): check the credentials and that they allow snowball:%s."
                 % (operation, resource, code, operation))
-    if code in _THROTTLED:
+    if code in THROTTLED:
         return "AWS kept throttling %s (%s) after several retries: wait a minute and run again." % (operation, code)
     if status >= 500:
         return ("The Snowball API kept failing on %s (%s, HTTP %s) after several retries: try again later."

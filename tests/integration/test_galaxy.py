@@ -18,8 +18,8 @@ import yaml
 
 BINDIR = os.path.dirname(sys.executable)
 MODULES = ("snowball_edge_credentials", "snowball_edge_device_info", "snowball_edge_profile", "snowball_edge_unlock",
-           "snowball_job_info", "snowball_manifest", "snowball_unlock_code")
-AWS_MODULES = ("snowball_job_info", "snowball_manifest", "snowball_unlock_code")
+           "snowball_job_info", "snowball_manifest", "snowball_remote_unlock", "snowball_unlock_code")
+AWS_MODULES = ("snowball_job_info", "snowball_manifest", "snowball_remote_unlock", "snowball_unlock_code")
 AWS_OPTIONS = {"region", "profile", "access_key", "secret_key", "session_token", "endpoint_url", "aws_ca_bundle",
                "validate_certs", "aws_config", "debug_botocore_endpoint_logs"}
 
@@ -71,14 +71,14 @@ def test_every_module_is_documented_without_amazon_aws_installed(alone):
 def test_role_entry_points_document_the_role_variables(alone):
     role = ansible_doc(alone, "-t", "role", "fieldops.snowball.snowball_unlock")["fieldops.snowball.snowball_unlock"]
     entry_points = role["entry_points"]
-    assert sorted(entry_points) == ["main", "prefetch", "unlock"]
+    assert sorted(entry_points) == ["main", "prefetch", "remote", "unlock"]
     with open(os.path.join(installed_collection(), "roles", "snowball_unlock", "defaults", "main.yml"),
               encoding="utf-8") as handle:
         defaults = yaml.safe_load(handle)
     # every variable with a default is documented by the entry points that run on site
     assert set(defaults) - {"snowball_unlock_code_dir"} <= set(entry_points["main"]["options"])
     assert set(defaults) <= set(entry_points["unlock"]["options"])
-    for name in ("main", "prefetch", "unlock"):
+    for name in ("main", "prefetch", "unlock", "remote"):
         assert entry_points[name]["options"]["snowball_unlock_job_id"]["required"] is True
 
 

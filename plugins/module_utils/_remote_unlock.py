@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unlocking a fleet from the office: each job's managed device, unlock tasks in batches of ten, the wait for UNLOCKED.
+
+It talks to AWS only through ``api`` (_sdm.SnowDeviceManagement or a fake)
+and to time only through ``clock``, so the whole state machine is tested
+without a server or a sleep. No unlock code is involved anywhere: AWS
+unlocks the device itself (developer guide connect-unlock-remote.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import time
+
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+
+UNLOCKED = "UNLOCKED"
+SUCCEEDED = "SUCCEEDED"
+# CreateTask's targets: 1 to 10 managed device ids (model: TargetList).
+BATCH_SIZE = 10
+# Execution states that do not change any more (model: ExecutionState; developer guide sdm-cli-describe-execution.md).
+ENDED = ("SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED")
+# A batch's clientToken is the same for an hour, so a re-run after a crash finds the batch's task instead of queuing
+# a second one; a later re-lock (a power cut) gets a new task (see RemoteUnlock._create).
+TOKEN_WINDOW_SECONDS = 3600
+_ON_SITE = "unlock it on site with the role's main entry point (fieldops.snowball.unlock)"
+NO_REMOTE_MANAGEMENT = (
+    "has no managed device in region %s: it was ordered without remote management (or in another region). "
+    "Check the region; otherwise " + _ON_SITE + ". To enable remote management for the next time, run "
+    "snowballEdge set-features --remote-management-state INSTALLED_AUTOSTART after that local unlock "
+    "(remote management cannot be added to a device ordered without it).")
+NEXT_STEP = {
+    "REJECTED": "the device rejected the unlock task (it runs one task at a time, and its remote management may be "
+                "off): check it in AWS OpsHub, then run again; if it persists, " + _ON_SITE + ".",
+    "FAILED": "the device could not carry out the unlock: check its display, then run again; if it persists, "
+              + _ON_SITE + ".",
+    "TIMED_OUT": "the device did not pick up the task before AWS gave up on it: it is off, or has no route to AWS in "
+                 "region %s. Power it on and check its network, then run again; or " + _ON_SITE + ".",
+    "CANCELED": "the task was canceled before the device ran it: run again.",
+}
+
+
+class Clock:
+    """Real time; tests pass one of their own."""
+
+    monotonic = staticmethod(time.monotonic)
+    sleep = staticmethod(time.sleep)
+
+    @staticmethod
+    def now():
+        return datetime.datetime.now(datetime.timezone.utc)
+
+
+def batch_token(targets, window, chained_from=None):
+    """The clientToken of one batch in one time window: the same targets give the same token (model:
+    IdempotencyToken, 1 to 64 printable characters). ``chained_from``: the ended task the token last returned."""
+    seed = "unlock|%s|%d|%s" % (",".join(sorted(targets)), window, chained_from or "")
+    return "fieldops-unlock-" + hashlib.sha256(seed.encode()).hexdigest()[:40]
+
+
+def iso(value):
+    return value.isoformat() if isinstance(value, datetime.datetime) else value
+
+
+class RemoteUnlock:
+    """One run: find the devices, unlock those that need it, wait, and report each."""
+
+    def __init__(self, api, warn, clock=None, offline_after=900):
+        self.api = api
+        self.warn = warn
+        self.clock = clock or Clock()
+        self.offline_after = offline_after
+        self.region = getattr(api, "region", None)
+
+    def find(self, job_ids=None, managed_device_ids=None):
+        """One entry per device: job_id, managed_device_id; a job without a managed device gets its ``msg``."""
+        if managed_device_ids:
+            return [dict(job_id=None, managed_device_id=device_id) for device_id in managed_device_ids]
+        by_job = {}
+        for summary in self.api.managed_devices():
+            by_job.setdefault(summary.get("associatedWithJob"), []).append(summary["managedDeviceId"])
+        entries = []
+        for job_id in job_ids:
+            found = by_job.get(job_id, [])
+            if len(found) > 1:
+                raise SnowballError("Job %s has %d managed devices in region %s (%s); give managed_device_ids instead."
+                                    % (job_id, len(found), self.region, ", ".join(found)), job_id=job_id)
+            entry = dict(job_id=job_id, managed_device_id=found[0] if found else None)
+            if not found:
+                entry["msg"] = "Job %s %s" % (job_id, NO_REMOTE_MANAGEMENT % self.region)
+            entries.append(entry)
+        return entries
+
+    def run(self, entries, timeout, poll_interval, check_mode=False):
+        started = self.clock.monotonic()
+        for entry in entries:
+            entry.update(device_state=None, execution_state=None, last_reached_out_at=None, task_id=None, cached_at=None)
+            if entry["managed_device_id"]:
+                self._look(entry)
+                self._warn_if_offline(entry)
+        locked = [entry for entry in entries if entry["managed_device_id"] and entry["device_state"] != UNLOCKED]
+        if check_mode or not locked:
+            return self._report(entries, changed=bool(locked))
+        batches = [locked[start:start + BATCH_SIZE] for start in range(0, len(locked), BATCH_SIZE)]
+        tasks = [self._create(batch) for batch in batches]
+        self._wait(list(zip(tasks, batches)), started + timeout, timeout, poll_interval)
+        return self._report(entries, changed=True)
+
+    def _look(self, entry):
+        """DescribeDevice: AWS's cached view of the device (deviceState, lastReachedOutAt)."""
+        described = self.api.describe_device(entry["managed_device_id"])
+        entry["device_state"] = described.get("deviceState")
+        entry["last_reached_out_at"] = iso(described.get("lastReachedOutAt"))
+        entry["cached_at"] = described.get("lastUpdatedAt")
+        entry["job_id"] = entry["job_id"] or described.get("associatedWithJob")
+        return described
+
+    def _warn_if_offline(self, entry):
+        if entry["device_state"] == UNLOCKED:
+            return
+        last = entry["last_reached_out_at"]
+        age = None
+        if last:
+            age = (self.clock.now() - datetime.datetime.fromisoformat(last)).total_seconds()
+        if age is None or age > self.offline_after:
+            since = "never" if age is None else "%s, %d minutes ago" % (last, age // 60)
+            self.warn("Device %s (job %s) last contacted AWS %s: it is off, or has no route to AWS in region %s. Its "
+                      "unlock task may stay queued until it times out; for a site without a route to AWS, %s."
+                      % (entry["managed_device_id"], entry["job_id"], since, self.region, _ON_SITE))
+
+    def _create(self, batch):
+        """The batch's unlock task. The token is derived from the batch, so a re-run (after a crash) gets the task
+        the first run created (see _still_current); a task of an earlier lock is followed by a new token."""
+        targets = sorted(entry["managed_device_id"] for entry in batch)
+        window = int(self.clock.now().timestamp()) // TOKEN_WINDOW_SECONDS
+        chained_from = None
+        for _attempt in range(3):
+            task_id = self.api.create_unlock_task(targets, batch_token(targets, window, chained_from),
+                                                  "fieldops.snowball remote unlock")
+            if self._still_current(task_id, batch):
+                break
+            chained_from = task_id
+        else:
+            raise SnowballError("AWS kept answering CreateTask with tasks that have ended already (last %s): run "
+                                "again in an hour." % task_id, task_id=task_id)
+        for entry in batch:
+            entry["task_id"] = task_id
+            entry["execution_state"] = "QUEUED"
+        return task_id
+
+    def _still_current(self, task_id, batch):
+        """Whether the task CreateTask answered serves this run: in progress, or ended with every device unlocked
+        after AWS's cached view of them was last refreshed (the cache just lags). A device whose view was refreshed
+        after the task ended and still says locked was locked again since (a power cut): a new task is needed."""
+        task = self.api.describe_task(task_id)
+        if task.get("state") == "IN_PROGRESS":
+            return True
+        completed = task.get("completedAt")
+        states = {execution["managedDeviceId"]: execution.get("state") for execution in self.api.executions(task_id)}
+        return completed is not None and all(
+            states.get(entry["managed_device_id"]) == SUCCEEDED
+            and (entry["cached_at"] is None or entry["cached_at"] < completed) for entry in batch)
+
+    def _wait(self, tasks, deadline, timeout, poll_interval):
+        pending = {entry["managed_device_id"]: entry for _task, batch in tasks for entry in batch}
+        while True:
+            for task_id, batch in tasks:
+                if not any(entry["managed_device_id"] in pending for entry in batch):
+                    continue
+                states = {execution["managedDeviceId"]: execution.get("state")
+                          for execution in self.api.executions(task_id)}
+                for entry in batch:
+                    if entry["managed_device_id"] in pending:
+                        self._follow(entry, states.get(entry["managed_device_id"]), pending)
+            if not pending:
+                return
+            if self.clock.monotonic() >= deadline:
+                for entry in pending.values():
+                    entry["msg"] = self._timed_out(entry, timeout)
+                return
+            self.clock.sleep(poll_interval)
+
+    def _follow(self, entry, state, pending):
+        device_id = entry["managed_device_id"]
+        entry["execution_state"] = state or entry["execution_state"]
+        if state == SUCCEEDED:
+            # DescribeDevice answers from AWS's cache (lastUpdatedAt): it may say LOCKED a little longer.
+            self._look(entry)
+            if entry["device_state"] == UNLOCKED:
+                del pending[device_id]
+        elif state in ENDED:
+            self._look(entry)
+            entry["msg"] = "Device %s (job %s): unlock task %s ended %s: %s" % (
+                device_id, entry["job_id"], entry["task_id"], state, NEXT_STEP[state].replace("%s", str(self.region)))
+            del pending[device_id]
+
+    def _timed_out(self, entry, timeout):
+        what = "Device %s (job %s)" % (entry["managed_device_id"], entry["job_id"])
+        if entry["execution_state"] == SUCCEEDED:
+            return ("%s: the unlock task succeeded, but AWS's cached view still said %s after %ds: the device updates it "
+                    "when it next reports. Check again with a longer timeout; an UNLOCKED device gets no new task."
+                    % (what, entry["device_state"], timeout))
+        return ("%s: its unlock task %s was still %s after %ds (last contact with AWS: %s). Check that the device is on "
+                "and can reach AWS in region %s, then run again (the same task is reused within the hour), or raise "
+                "timeout; for a site without a route to AWS, %s."
+                % (what, entry["task_id"], entry["execution_state"], timeout, entry["last_reached_out_at"] or "never",
+                   self.region, _ON_SITE))
+
+    @staticmethod
+    def _report(entries, changed):
+        devices = [{key: entry[key] for key in ("job_id", "managed_device_id", "device_state", "execution_state",
+                                                "last_reached_out_at", "task_id")} for entry in entries]
+        for device, entry in zip(devices, entries):
+            if entry.get("msg"):
+                device["msg"] = entry["msg"]
+        problems = [entry["msg"] for entry in entries if entry.get("msg")]
+        task_ids = sorted({entry["task_id"] for entry in entries if entry["task_id"]})
+        result = dict(changed=changed, devices=devices, task_ids=task_ids)
+        if problems:
+            raise SnowballError("%d of %d devices are not unlocked. %s" % (len(problems), len(entries), " ".join(problems)),
+                                **result)
+        return result

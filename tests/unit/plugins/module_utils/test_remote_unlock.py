@@ -1,0 +1,253 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The remote unlock's state machine against a fake Snow Device Management and a fake clock: batches, idempotence,
+the wait for AWS's cached state, and what each device's failure tells the user."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.fieldops.snowball.plugins.module_utils import _remote_unlock
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._remote_unlock import RemoteUnlock, batch_token
+
+START = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.timezone.utc)
+
+
+class FakeClock:
+    def __init__(self):
+        self.elapsed = 0.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.elapsed
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.elapsed += seconds
+
+    def now(self):
+        return START + datetime.timedelta(seconds=self.elapsed)
+
+
+class FakeSdm:
+    """Devices {id: {job, state, reached}}; each device's executions follow ``script`` (states per look, the last
+    repeats; SUCCEEDED unlocks the device ``cache_lag`` looks later)."""
+
+    region = "us-east-1"
+
+    def __init__(self, devices, script=None, cache_lag=0):
+        self.devices = devices
+        self.script = script or {}
+        self.cache_lag = cache_lag
+        self.tasks = {}
+        self.tokens = {}
+        self.ended = {}  # task id -> completedAt
+        self.looks = {}
+        self.calls = []
+
+    def managed_devices(self):
+        self.calls.append("ListDevices")
+        return [{"managedDeviceId": device_id, "associatedWithJob": device["job"]}
+                for device_id, device in self.devices.items()]
+
+    def describe_device(self, device_id):
+        self.calls.append("DescribeDevice")
+        device = self.devices[device_id]
+        return {"deviceState": device["state"], "lastReachedOutAt": device.get("reached", START),
+                "lastUpdatedAt": device.get("updated", START), "associatedWithJob": device["job"]}
+
+    def create_unlock_task(self, targets, client_token, description):
+        self.calls.append("CreateTask")
+        assert 1 <= len(targets) <= 10 and description
+        if client_token not in self.tokens:
+            self.tokens[client_token] = "st-%d" % len(self.tasks)
+            self.tasks[self.tokens[client_token]] = list(targets)
+        return self.tokens[client_token]
+
+    def describe_task(self, task_id):
+        self.calls.append("DescribeTask")
+        if task_id in self.ended:
+            return {"state": "COMPLETED", "completedAt": self.ended[task_id]}
+        return {"state": "IN_PROGRESS"}
+
+    def executions(self, task_id):
+        self.calls.append("ListExecutions")
+        result = []
+        for device_id in self.tasks[task_id]:
+            look = self.looks[device_id] = self.looks.get(device_id, -1) + 1
+            script = self.script.get(device_id, ["QUEUED", "SUCCEEDED"])
+            state = script[min(look, len(script) - 1)]
+            if state == "SUCCEEDED" and look - script.index("SUCCEEDED") >= self.cache_lag:
+                self.devices[device_id]["state"] = "UNLOCKED"
+            result.append({"managedDeviceId": device_id, "state": state})
+        return result
+
+
+def fleet(count, state="LOCKED"):
+    return {"smd-%02d" % index: {"job": "JID%02d" % index, "state": state} for index in range(count)}
+
+
+def unlock(api, warnings=None, clock=None):
+    warnings = [] if warnings is None else warnings
+    return RemoteUnlock(api, warnings.append, clock=clock or FakeClock())
+
+
+def run(api, job_ids=None, timeout=600, poll_interval=10, check_mode=False, **options):
+    remote = unlock(api, **options)
+    entries = remote.find(job_ids or [device["job"] for device in api.devices.values()])
+    return remote.run(entries, timeout, poll_interval, check_mode=check_mode)
+
+
+def test_unlocked_devices_get_no_task_and_nothing_changes():
+    api = FakeSdm(fleet(3, state="UNLOCKED"))
+    result = run(api)
+    assert result["changed"] is False and result["task_ids"] == []
+    assert "CreateTask" not in api.calls
+    assert {device["device_state"] for device in result["devices"]} == {"UNLOCKED"}
+
+
+def test_twenty_three_devices_go_ten_to_a_task_and_end_unlocked():
+    api = FakeSdm(fleet(23))
+    result = run(api)
+    assert result["changed"] is True
+    assert sorted(len(targets) for targets in api.tasks.values()) == [3, 10, 10]
+    assert {(device["device_state"], device["execution_state"]) for device in result["devices"]} == {("UNLOCKED", "SUCCEEDED")}
+    assert [device["job_id"] for device in result["devices"]] == ["JID%02d" % index for index in range(23)]
+    assert len(result["task_ids"]) == 3
+
+
+def test_a_rerun_in_the_same_hour_finds_the_first_runs_task_instead_of_queuing_another():
+    api = FakeSdm(fleet(2), script={"smd-00": ["QUEUED"], "smd-01": ["QUEUED"]})
+    with pytest.raises(SnowballError):
+        run(api, timeout=30)  # the first run gives up (a crash would do the same)
+    run_again = FakeSdm(api.devices, script={"smd-00": ["SUCCEEDED"], "smd-01": ["SUCCEEDED"]})
+    run_again.tokens, run_again.tasks = api.tokens, api.tasks
+    result = run(run_again)
+    assert len(run_again.tasks) == 1 and result["task_ids"] == list(api.tasks)
+
+
+def test_a_device_locked_again_after_its_task_ended_gets_a_new_task():
+    """A power cut within the hour: the batch's token returns the first unlock's ended task, and AWS's view of the
+    device, refreshed since, says LOCKED; a new token, chained from that task, sends a new one."""
+    api = FakeSdm(fleet(1))
+    first = run(api)["task_ids"]
+    api.ended[first[0]] = START - datetime.timedelta(minutes=5)
+    api.devices["smd-00"]["state"] = "LOCKED"
+    api.looks.clear()
+    second = run(api)["task_ids"]
+    assert second != first and len(api.tasks) == 2
+
+
+def test_an_ended_task_that_unlocked_the_devices_is_kept_while_the_cached_view_catches_up():
+    """A re-run after a crash, once the first run's task has ended: AWS's view, last refreshed before the task
+    ended, still says LOCKED. The task is the right one; no second task is sent."""
+    api = FakeSdm(fleet(2), script={"smd-00": ["SUCCEEDED"], "smd-01": ["SUCCEEDED"]}, cache_lag=2)
+    api.tokens[batch_token(["smd-00", "smd-01"], int(START.timestamp()) // 3600)] = "st-0"
+    api.tasks["st-0"] = ["smd-00", "smd-01"]
+    api.ended["st-0"] = START + datetime.timedelta(seconds=30)
+    result = run(api)
+    assert result["task_ids"] == ["st-0"] and len(api.tasks) == 1
+    assert {device["device_state"] for device in result["devices"]} == {"UNLOCKED"}
+
+
+def test_batch_token_depends_on_the_devices_and_the_hour_only():
+    token = batch_token(["smd-b", "smd-a"], 100)
+    assert token == batch_token(["smd-a", "smd-b"], 100)
+    assert token != batch_token(["smd-a", "smd-b"], 101)
+    assert token != batch_token(["smd-a"], 100)
+    assert token != batch_token(["smd-a", "smd-b"], 100, chained_from="st-1")
+    assert 1 <= len(token) <= 64 and all("!" <= char <= "~" for char in token)
+
+
+def test_job_without_managed_device_fails_with_how_to_enable_it_after_the_others_are_unlocked():
+    api = FakeSdm(fleet(2))
+    with pytest.raises(SnowballError) as raised:
+        run(api, job_ids=["JID00", "JID-no-sdm", "JID01"])
+    error = raised.value
+    assert "1 of 3 devices are not unlocked" in error.msg
+    assert "JID-no-sdm has no managed device in region us-east-1" in error.msg
+    assert "set-features --remote-management-state INSTALLED_AUTOSTART" in error.msg
+    assert [device["device_state"] for device in error.facts["devices"]] == ["UNLOCKED", None, "UNLOCKED"]
+    assert error.facts["changed"] is True
+
+
+def test_job_with_two_managed_devices_is_refused_before_any_task():
+    api = FakeSdm({"smd-a": {"job": "JID00", "state": "LOCKED"}, "smd-b": {"job": "JID00", "state": "LOCKED"}})
+    with pytest.raises(SnowballError, match="2 managed devices"):
+        run(api)
+    assert "CreateTask" not in api.calls
+
+
+def test_check_mode_reports_the_locked_devices_and_sends_no_task():
+    api = FakeSdm(fleet(2))
+    api.devices["smd-01"]["state"] = "UNLOCKED"
+    result = run(api, check_mode=True)
+    assert result["changed"] is True and "CreateTask" not in api.calls
+    assert [device["device_state"] for device in result["devices"]] == ["LOCKED", "UNLOCKED"]
+
+
+def test_stale_and_never_seen_devices_are_named_in_warnings_before_any_task():
+    devices = fleet(3)
+    devices["smd-00"]["reached"] = START - datetime.timedelta(hours=2)
+    devices["smd-01"]["reached"] = None
+    warnings = []
+    run(FakeSdm(devices), warnings=warnings)
+    assert len(warnings) == 2
+    assert "smd-00 (job JID00) last contacted AWS" in warnings[0] and "120 minutes ago" in warnings[0]
+    assert "smd-01 (job JID01) last contacted AWS never" in warnings[1]
+    assert "no route to AWS in region us-east-1" in warnings[0]
+
+
+@pytest.mark.parametrize("state, advice", [
+    ("REJECTED", "check it in AWS OpsHub"),
+    ("FAILED", "check its display"),
+    ("TIMED_OUT", "no route to AWS in region us-east-1"),
+    ("CANCELED", "canceled before the device ran it"),
+])
+def test_an_execution_that_ends_unsuccessfully_says_what_to_do_next(state, advice):
+    api = FakeSdm(fleet(2), script={"smd-01": ["QUEUED", state]})
+    with pytest.raises(SnowballError) as raised:
+        run(api)
+    failed = raised.value.facts["devices"][1]
+    assert failed["execution_state"] == state and advice in failed["msg"]
+    assert "unlock task st-0 ended %s" % state in failed["msg"]
+    assert "msg" not in raised.value.facts["devices"][0]
+
+
+def test_a_device_still_queued_at_the_timeout_is_reported_with_its_last_contact():
+    clock = FakeClock()
+    api = FakeSdm(fleet(1), script={"smd-00": ["QUEUED"]})
+    with pytest.raises(SnowballError) as raised:
+        run(api, timeout=60, poll_interval=10, clock=clock)
+    assert "still QUEUED after 60s" in raised.value.msg and START.isoformat() in raised.value.msg
+    assert clock.sleeps == [10] * 6
+
+
+def test_waits_for_the_cached_state_after_the_execution_succeeded():
+    clock = FakeClock()
+    api = FakeSdm(fleet(1), script={"smd-00": ["SUCCEEDED"]}, cache_lag=2)
+    result = run(api, clock=clock)
+    assert result["devices"][0]["device_state"] == "UNLOCKED"
+    assert len(clock.sleeps) == 2
+
+
+def test_a_cache_that_never_catches_up_is_explained_at_the_timeout():
+    api = FakeSdm(fleet(1), script={"smd-00": ["SUCCEEDED"]}, cache_lag=1000)
+    with pytest.raises(SnowballError, match="the unlock task succeeded, but AWS's cached view still said LOCKED"):
+        run(api, timeout=30)
+
+
+def test_managed_device_ids_are_used_as_given_and_their_jobs_reported():
+    api = FakeSdm(fleet(2))
+    remote = unlock(api)
+    result = remote.run(remote.find(managed_device_ids=["smd-01"]), 600, 10)
+    assert "ListDevices" not in api.calls
+    assert result["devices"][0]["job_id"] == "JID01" and result["devices"][0]["device_state"] == "UNLOCKED"
+
+
+def test_real_clock_is_utc_aware():
+    assert _remote_unlock.Clock.now().tzinfo is not None
