@@ -179,7 +179,7 @@ def run(ctx):
     if store.warning:
         ctx.warn(store.warning)
     result = dict(changed=False, config_path=store.path, profile=params["name"])
-    missing = [name for name in _CREDENTIALS if not params[name]]
+    missing = [name for name in _CREDENTIALS if params[name] is None]  # "" is given, and refused as a bad value
     if params["state"] == "present" and missing and len(missing) < len(_CREDENTIALS):
         raise SnowballError("%s missing: endpoint, manifest_path and unlock_code write the profile together (give "
                             "none of them to keep an existing profile as it is)." % ", ".join(missing))

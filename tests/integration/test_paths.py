@@ -10,6 +10,7 @@ directories, even with ANSIBLE_KEEP_REMOTE_FILES=1."""
 from __future__ import annotations
 
 import os
+import re
 
 from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, Site, device_vars, module_play, regular_files, result_of
 
@@ -91,7 +92,9 @@ TASKS = """
         job_id: JID00000000-0000-4000-8000-000000000000
       ignore_errors: true
 """
-VARYING = ("elapsed", "invocation", "warnings", "deprecations", "checksum", "creation_date")
+# The request id is new on every AWS answer (the stand-in sends one, as AWS does).
+VARYING = ("elapsed", "invocation", "warnings", "deprecations", "checksum", "creation_date", "request_id")
+_REQUEST_ID = re.compile(r"AWS request id: [0-9a-f-]{36}")
 TASK_NAMES = ("Info", "Manifest", "Code", "Profile", "Info before", "Unlock", "Wrong job")
 
 
@@ -103,6 +106,7 @@ def normalised(value, site, job_id):
         return [normalised(item, site, job_id) for item in value]
     if isinstance(value, str):
         device_id = site.device("192.0.2.10")["device_id"]
+        value = _REQUEST_ID.sub("AWS request id: REQUEST", value)
         return value.replace(site.root, "SITE").replace(site.tmp, "TMP").replace(job_id, "JOB").replace(device_id, "DEVICE")
     return value
 
