@@ -20,7 +20,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._errors import S
 
 # Retrying these cannot help: the caller's credentials are missing, wrong or not allowed.
 DENIED = ("AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
-           "ExpiredTokenException", "MissingAuthenticationTokenException", "InvalidClientTokenId")
+          "ExpiredTokenException", "MissingAuthenticationTokenException", "InvalidClientTokenId")
 THROTTLED = ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded")
 UNTRUSTED = ("Behind a TLS-inspecting proxy, set aws_ca_bundle (or AWS_CA_BUNDLE) to the proxy's CA bundle; "
              "the manifest download uses it too.")
