@@ -33,6 +33,7 @@ from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process impo
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import run_in_process
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import carries_secret
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import mask_loop_item
+from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import mask_raw_output
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import masked_text
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._refusals import refuse_unsupported
 
@@ -120,6 +121,9 @@ class SnowballAction(ActionBase):
                             for name in [key] + list(option.get("aliases", []))}
             self._ships_secret = bool(secret_names & set(args))
             result = self._execute_module(module_name=self.module_name, module_args=args, task_vars=task_vars)
+            # A module that did not run as one (an interpreter that echoes its input, a crash before
+            # AnsibleModule masked anything) leaves raw output: module_stdout holds the piped arguments.
+            result = mask_raw_output(result, {str(args[key]) for key in secret_names & set(args) if args[key]})
         if carries_secret(result):
             result["_ansible_no_log"] = True
         return result

@@ -75,3 +75,12 @@ def test_an_unexpected_exception_is_a_failed_result_without_the_code(action_for,
     assert item["unlock_code"] == "********" and result["failed"]
     assert CODE not in result["msg"] and CODE not in result["exception"] and "ValueError" in result["msg"]
 
+
+def test_a_shipped_modules_raw_output_is_masked(action_for):
+    action = action_for(snowball_edge_unlock, TRANSIENT, transport="ssh")
+    echoed = '{"ANSIBLE_MODULE_ARGS": {"unlock_code": "%s"}}' % CODE
+    action.shipped.result = dict(failed=True, msg="MODULE FAILURE", module_stdout=echoed,
+                                 module_stderr="error near %s" % CODE, rc=1)
+    result = action.run(task_vars={})
+    assert CODE not in repr(result) and "MODULE FAILURE" in result["msg"]
+    assert result["module_stdout"] == echoed.replace(CODE, "********")
