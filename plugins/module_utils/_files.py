@@ -65,6 +65,27 @@ def _check_private_destination(path, missing_parent_ok):
         raise SnowballError("%s exists and is not a regular file." % path)
 
 
+def make_private_directories(directory):
+    """Create ``directory`` and any missing parent, each 0700 whatever the umask (os.makedirs's mode applies to
+    the last one only, and through the umask). A directory another process created meanwhile must be this
+    user's own directory (not a link): parallel forks race to create the same one."""
+    missing = []
+    current = os.path.abspath(directory)
+    while not os.path.lexists(current):
+        missing.append(current)
+        current = os.path.dirname(current)
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            status = os.lstat(path)
+            if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.geteuid():
+                raise SnowballError("%s appeared while it was being created and is not a directory of yours: "
+                                    "refusing to write a secret there." % path, path=path) from None
+            continue
+        os.chmod(path, 0o700)
+
+
 def os_error_text(error):
     """An OSError as a user reads it: its reason, and the path it concerns when that is not the one the
     message names already (a directory that could not be created, a temporary file)."""
@@ -96,7 +117,7 @@ def replace_private_file(path, data, mode=0o600, create_parent=False):
     check_private_destination(path, missing_parent_ok=create_parent)
     directory = os.path.dirname(os.path.abspath(path))
     if create_parent:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
+        make_private_directories(directory)
     descriptor, temporary = tempfile.mkstemp(prefix=temporary_prefix(path), dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -190,7 +211,7 @@ def locked(paths, create=False):
     try:
         for directory in sorted({os.path.dirname(os.path.abspath(path)) for path in paths}):
             if create and not os.path.isdir(directory):
-                os.makedirs(directory, mode=0o700, exist_ok=True)  # parallel forks race to create it
+                make_private_directories(directory)
             if os.path.isdir(directory):
                 descriptor = os.open(directory, os.O_RDONLY)
                 descriptors.append(descriptor)

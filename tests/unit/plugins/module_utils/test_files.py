@@ -96,3 +96,34 @@ def test_locked_creates_a_missing_directory_privately(tmp_path):
 
 def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test, and put the old one back."""
+    old = os.umask(0o022)
+    os.umask(old)
+
+    def set_umask(value):
+        os.umask(value)
+
+    yield set_umask
+    os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o000, 0o022, 0o077])
+def test_every_directory_created_for_a_secret_is_private_whatever_the_umask(tmp_path, umask, mask):
+    umask(mask)
+    dest = tmp_path / "home" / ".aws" / "snowball" / "config" / "snowball-edge.config"
+    _files.store_private_file(str(dest), b"{}", "the client config", create_parent=True)
+    for directory in (tmp_path / "home", dest.parents[2], dest.parents[1], dest.parent):
+        assert mode(directory) == 0o700, directory
+    assert mode(dest) == 0o600
+
+
+def test_a_directory_created_meanwhile_by_another_fork_is_used(tmp_path, umask):
+    umask(0o000)
+    (tmp_path / "a").mkdir(mode=0o700)
+    _files.make_private_directories(str(tmp_path / "a" / "b"))
+    _files.make_private_directories(str(tmp_path / "a" / "b"))
+    assert mode(tmp_path / "a" / "b") == 0o700
