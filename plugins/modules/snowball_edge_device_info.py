@@ -67,7 +67,7 @@ profile_found:
 profile_saved_elsewhere:
   description:
     - True when O(profile) was saved for another endpoint or job than O(expected_endpoint) and O(expected_job_id)
-      (so RV(profile_found) is false): a play replaces it only once the device answers at the new one.
+      (so RV(profile_found) is false). A play replaces it only once the device answers at the new one.
   returned: when O(profile) was saved for another device or job
   type: bool
   sample: true
