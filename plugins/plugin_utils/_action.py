@@ -30,6 +30,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argu
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import HAS_BOTOCORE
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import cleanups_run_on_interrupt
+from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import forward_hangup_to_workers
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import run_in_process
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import carries_secret
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import mask_loop_item
@@ -38,6 +39,9 @@ from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import 
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._refusals import refuse_unsupported
 
 IN_PROCESS_VARIABLE = "fieldops_snowball_in_process"
+
+# In ansible-playbook, at the strategy's first import of an action plugin of the collection (see the function).
+forward_hangup_to_workers()
 
 
 class SnowballAction(ActionBase):
