@@ -24,6 +24,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 
+
 def check_private_destination(path, missing_parent_ok=False):
     """Refuse destinations where a secret could be read or redirected by others.
 
