@@ -73,7 +73,8 @@ def _check_private_destination(path, missing_parent_ok):
 def check_ancestors(directory):
     """Refuse ``directory`` when another user could replace any part of the way to it, as OpenSSH's StrictModes
     does: every existing component of the path as given and of the path it resolves to must be owned by root or
-    this user and writable by no one else (a group of which the owner is the only member may write). A
+    this user and writable by no one else (a group of which the owner is the only member, or root's group, may
+    write). A
     world-writable directory with the sticky bit (such as /tmp) is accepted only where the next component is this
     user's own or not there yet (it is then created privately). A symbolic link on the way must be owned by root
     or this user (a home on /var/home); where it points is checked as part of the resolved path."""
@@ -119,7 +120,9 @@ def _component_problem(status, following):
         if following is not None and following.st_uid != uid:
             return "is world-writable (sticky) and the next directory is not yours"
         return None  # others may add names, never replace ours (group writing is the lesser case)
-    if status.st_mode & stat.S_IWGRP and not _group_is_only(status.st_gid, status.st_uid):
+    # Root's group too: execution environments (AWX, OpenShift) give the job's random user group 0 and make their
+    # directories group-writable on purpose, and elsewhere the group has no member but root.
+    if status.st_mode & stat.S_IWGRP and status.st_gid != 0 and not _group_is_only(status.st_gid, status.st_uid):
         return "is writable by its group, which has other members"
     return None
 
