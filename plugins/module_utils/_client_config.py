@@ -25,6 +25,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._files import ch
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import FilePlan
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import ensure_mode
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import locked
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import make_private_directories
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import os_error_text
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import read_bytes
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLOCK_CODE_PATTERN
@@ -238,7 +239,7 @@ class ProfileStore:
                 return False, None, None
             if self.check_mode:
                 return True, None, profile
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)  # parallel forks race to create it
+            make_private_directories(self.directory)
         with locked([self.path]):
             config = self.load()
             before = config["profiles"].get(name)

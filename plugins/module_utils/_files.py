@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import grp
 import hashlib
 import os
+import pwd
 import re
 import stat
 import tempfile
@@ -53,17 +55,108 @@ def _check_private_destination(path, missing_parent_ok):
         if not os.path.isdir(ancestor):
             raise SnowballError("%s is not a directory, so %s cannot be written: choose another path."
                                 % (ancestor, path), path=path)
+        check_ancestors(parent)
         if missing_parent_ok:
             return
         raise SnowballError("The directory %s does not exist: create it (mode 0700) first." % parent)
     if os.stat(parent).st_mode & stat.S_IWOTH:
         raise SnowballError("The directory %s is world-writable, so another user could replace the file: "
                             "use a private directory (mode 0700)." % parent)
+    check_ancestors(parent)
     if os.path.islink(path):
         raise SnowballError("%s is a symbolic link: refusing to write a secret through it. Remove the link "
                             "or choose another path." % path)
     if os.path.exists(path) and not os.path.isfile(path):
         raise SnowballError("%s exists and is not a regular file." % path)
+
+
+def check_ancestors(directory):
+    """Refuse ``directory`` when another user could replace any part of the way to it, as OpenSSH's StrictModes
+    does: every existing component of the path as given and of the path it resolves to must be owned by root or
+    this user and writable by no one else (a group of which the owner is the only member, or root's group, may
+    write). A
+    world-writable directory with the sticky bit (such as /tmp) is accepted only where the next component is this
+    user's own or not there yet (it is then created privately). A symbolic link on the way must be owned by root
+    or this user (a home on /var/home); where it points is checked as part of the resolved path."""
+    literal = os.path.abspath(directory)
+    for path in dict.fromkeys([literal, os.path.realpath(literal)]):
+        components = _existing_prefixes(path)
+        for index, (component, status) in enumerate(components):
+            following = components[index + 1][1] if index + 1 < len(components) else None
+            problem = _component_problem(status, following)
+            if problem:
+                raise SnowballError("%s %s, so another user could replace the directory %s and read or redirect "
+                                    "the secret written there: use a path whose every directory is owned by you or "
+                                    "root and writable only by you (see the security model)."
+                                    % (component, problem, directory), path=directory)
+
+
+def _existing_prefixes(path):
+    """[(prefix, lstat)] of each existing prefix of the absolute ``path``, from / down."""
+    prefixes, current = [], os.sep
+    for part in [part for part in path.split(os.sep) if part]:
+        prefixes.append(current)
+        current = os.path.join(current, part)
+    prefixes.append(current)
+    existing = []
+    for prefix in prefixes:
+        try:
+            existing.append((prefix, os.lstat(prefix)))
+        except FileNotFoundError:
+            break
+    return existing
+
+
+def _component_problem(status, following):
+    """Why a component of a path is unsafe, or None; ``following`` is the next component's lstat (or None)."""
+    uid = os.geteuid()
+    if status.st_uid not in (0, uid):
+        return "is owned by another user (uid %d)" % status.st_uid
+    if stat.S_ISLNK(status.st_mode):
+        return None  # a link's own mode is meaningless; its target is checked on the resolved path
+    if status.st_mode & stat.S_IWOTH:
+        if not status.st_mode & stat.S_ISVTX:
+            return "is world-writable"
+        if following is not None and following.st_uid != uid:
+            return "is world-writable (sticky) and the next directory is not yours"
+        return None  # others may add names, never replace ours (group writing is the lesser case)
+    # Root's group too: execution environments (AWX, OpenShift) give the job's random user group 0 and make their
+    # directories group-writable on purpose, and elsewhere the group has no member but root.
+    if status.st_mode & stat.S_IWGRP and status.st_gid != 0 and not _group_is_only(status.st_gid, status.st_uid):
+        return "is writable by its group, which has other members"
+    return None
+
+
+def _group_is_only(gid, uid):
+    """Whether the group ``gid`` is ``uid``'s private group: named as the user and with no other member (as
+    OpenSSH's StrictModes accepts a group-writable directory)."""
+    try:
+        group = grp.getgrgid(gid)
+        user = pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+
+
+def make_private_directories(directory):
+    """Create ``directory`` and any missing parent, each 0700 whatever the umask (os.makedirs's mode applies to
+    the last one only, and through the umask). A directory another process created meanwhile must be this
+    user's own directory (not a link): parallel forks race to create the same one."""
+    missing = []
+    current = os.path.abspath(directory)
+    while not os.path.lexists(current):
+        missing.append(current)
+        current = os.path.dirname(current)
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            status = os.lstat(path)
+            if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.geteuid():
+                raise SnowballError("%s appeared while it was being created and is not a directory of yours: "
+                                    "refusing to write a secret there." % path, path=path) from None
+            continue
+        os.chmod(path, 0o700)
 
 
 def os_error_text(error):
@@ -97,7 +190,7 @@ def replace_private_file(path, data, mode=0o600, create_parent=False):
     check_private_destination(path, missing_parent_ok=create_parent)
     directory = os.path.dirname(os.path.abspath(path))
     if create_parent:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
+        make_private_directories(directory)
     descriptor, temporary = tempfile.mkstemp(prefix=temporary_prefix(path), dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -191,7 +284,7 @@ def locked(paths, create=False):
     try:
         for directory in sorted({os.path.dirname(os.path.abspath(path)) for path in paths}):
             if create and not os.path.isdir(directory):
-                os.makedirs(directory, mode=0o700, exist_ok=True)  # parallel forks race to create it
+                make_private_directories(directory)
             if os.path.isdir(directory):
                 descriptor = os.open(directory, os.O_RDONLY)
                 descriptors.append(descriptor)

@@ -64,6 +64,13 @@ profile_found:
   returned: always
   type: bool
   sample: true
+profile_saved_elsewhere:
+  description:
+    - True when O(profile) was saved for another endpoint or job than O(expected_endpoint) and O(expected_job_id)
+      (so RV(profile_found) is false). A play replaces it only once the device answers at the new one.
+  returned: when O(profile) was saved for another device or job
+  type: bool
+  sample: true
 device_state:
   description:
     - C(UNLOCKED) when every device is unlocked, else C(UNLOCKING) or C(LOCKED).
@@ -173,7 +180,7 @@ def run(ctx):
         if elsewhere:
             ctx.warn("Profile %s was written for %s: the device was not asked with it. Set the profile up again "
                      "(the snowball_unlock role does that when run again)." % (params["profile"], "; ".join(elsewhere)))
-            return not_asked
+            return dict(not_asked, profile_saved_elsewhere=True)
     try:
         with client.session():
             devices = client.describe()

@@ -179,7 +179,9 @@ def run(ctx):
     if store.warning:
         ctx.warn(store.warning)
     result = dict(changed=False, config_path=store.path, profile=params["name"])
-    missing = [name for name in _CREDENTIALS if params[name] is None]  # "" is given, and refused as a bad value
+    # An empty value is given, not missing: an empty code (a skipped fetch) is refused as a code, so a working
+    # profile is never read as one to keep or replaced.
+    missing = [name for name in _CREDENTIALS if params[name] is None]
     if params["state"] == "present" and missing and len(missing) < len(_CREDENTIALS):
         raise SnowballError("%s missing: endpoint, manifest_path and unlock_code write the profile together (give "
                             "none of them to keep an existing profile as it is)." % ", ".join(missing))

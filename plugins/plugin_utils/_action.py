@@ -19,19 +19,29 @@ to the controller.
 from __future__ import annotations
 
 import os
+import traceback
 
 from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionSkip
+from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import HAS_BOTOCORE
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import cleanups_run_on_interrupt
+from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import forward_hangup_to_workers
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import run_in_process
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import carries_secret
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import mask_loop_item
+from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import mask_raw_output
+from ansible_collections.fieldops.snowball.plugins.plugin_utils._masking import masked_text
+from ansible_collections.fieldops.snowball.plugins.plugin_utils._refusals import refuse_unsupported
 
 IN_PROCESS_VARIABLE = "fieldops_snowball_in_process"
+
+# In ansible-playbook, at the strategy's first import of an action plugin of the collection (see the function).
+forward_hangup_to_workers()
 
 
 class SnowballAction(ActionBase):
@@ -44,15 +54,28 @@ class SnowballAction(ActionBase):
     AWS = False
 
     def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
+        """Every way out, ansible-core's own refusals and any exception included, masks the loop item first
+        (the ``finally``): ansible-core builds the ``(item=...)`` label and the result's ``item`` from it."""
+        result = {}
         try:
+            refuse_unsupported(self._task)
+            result = super().run(tmp, task_vars)
             with cleanups_run_on_interrupt():
                 result.update(self.execute(task_vars))
         except SnowballError as error:
             result.update(error.facts, failed=True, msg=error.msg)
-        # An AnsibleActionFail (bad arguments, a secret that cannot be pipelined) is left to ansible-core, which
-        # turns it into the failed result: from 2.21 on, its ``result`` no longer holds ``failed`` and ``msg``.
-        finally:  # also when an error escapes: ansible-core then prints the item in the failure's label
+        except AnsibleConnectionFailure:
+            raise  # ansible-core reports the host unreachable; its message names no argument
+        except (AnsibleActionFail, AnsibleActionSkip) as error:
+            # Bad arguments, a secret that cannot be pipelined, ansible-core's own refusals: left to
+            # ansible-core, which turns them into the failed (skipped) result, with their text masked.
+            raise type(error)(masked_text(str(error.message), self._no_log_arguments())) from None
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            # A bug: ansible-core would print its text and traceback as they are.
+            secrets = self._no_log_arguments()
+            result.update(failed=True, msg=masked_text("%s: %s" % (type(error).__name__, error), secrets),
+                          exception=masked_text(traceback.format_exc(), secrets))
+        finally:
             if self._task.loop is not None or self._task.loop_with:
                 mask_loop_item(task_vars or {}, result, self._no_log_arguments())
         return result
@@ -102,6 +125,9 @@ class SnowballAction(ActionBase):
                             for name in [key] + list(option.get("aliases", []))}
             self._ships_secret = bool(secret_names & set(args))
             result = self._execute_module(module_name=self.module_name, module_args=args, task_vars=task_vars)
+            # A module that did not run as one (an interpreter that echoes its input, a crash before
+            # AnsibleModule masked anything) leaves raw output: module_stdout holds the piped arguments.
+            result = mask_raw_output(result, {str(args[key]) for key in secret_names & set(args) if args[key]})
         if carries_secret(result):
             result["_ansible_no_log"] = True
         return result

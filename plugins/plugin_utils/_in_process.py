@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import grp
+import multiprocessing
 import os
 import pwd
 import shutil
@@ -186,6 +187,34 @@ def cleanups_run_on_interrupt():
                 handler(received[0], None)
             elif handler == signal.SIG_DFL:
                 os.kill(os.getpid(), received[0])
+
+
+_HANGUP_FORWARDER = {}
+
+
+def forward_hangup_to_workers():
+    """In ansible-playbook itself: make a hang-up (a closed terminal or SSH session) end the running tasks as
+    SIGTERM does. ansible-core forwards SIGINT and SIGTERM to its workers, which run in sessions of their own,
+    but not SIGHUP: ansible-playbook exits 129 and its workers run on, the client and a transient profile
+    holding the code with them, until the unlock ends. Here SIGHUP sends each worker SIGTERM (it then ends its
+    process group, client and shipped module included, whose cleanups run), then ends ansible-playbook as a
+    hang-up does. Installed once, by the first import of the action plugins (the strategy imports them in
+    ansible-playbook before it forks a worker); a handler someone else installed is left alone."""
+    if _HANGUP_FORWARDER or threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGHUP) != signal.SIG_DFL:
+        return
+    _HANGUP_FORWARDER["pid"] = os.getpid()
+    signal.signal(signal.SIGHUP, _hangup)
+
+
+def _hangup(signum, _frame):
+    signal.signal(signum, signal.SIG_DFL)
+    if os.getpid() == _HANGUP_FORWARDER.get("pid"):  # a worker inherits the handler: it only hangs up
+        for child in multiprocessing.active_children():
+            with contextlib.suppress(OSError):
+                os.kill(child.pid, signal.SIGTERM)
+    os.kill(os.getpid(), signum)
 
 
 def _name(lookup, number):

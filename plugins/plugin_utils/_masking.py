@@ -12,6 +12,8 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._ids import UNLO
 
 # Result keys that carry a secret: such a result is censored in every output, whatever the task says.
 SECRET_KEYS = ("unlock_code",)
+# Result keys of raw output, as ansible-core passes it on when a module's output is not its JSON answer.
+RAW_OUTPUT_KEYS = ("module_stdout", "module_stderr", "stdout", "stderr", "stdout_lines", "stderr_lines", "exception")
 # A value of the unlock code's documented form inside any text, not part of a longer run.
 _CODE_IN_TEXT = re.compile(r"(?<![A-Za-z0-9-])%s(?![A-Za-z0-9-])" % UNLOCK_CODE_PATTERN.pattern[:-len(r"\Z")])
 
@@ -83,3 +85,11 @@ def mask_loop_item(task_vars, result, secrets):
         for key in ("allitems", "previtem", "nextitem"):
             if key in extended:
                 extended[key] = masked_copy(extended[key], secrets)
+
+
+def mask_raw_output(result, secrets):
+    """``result`` with the secrets masked in its raw output, and everywhere in a failed one (which never
+    carries a value the user needs in clear)."""
+    if result.get("failed"):
+        return masked_copy(result, secrets)
+    return dict(result, **{key: masked_copy(result[key], secrets) for key in RAW_OUTPUT_KEYS if key in result})

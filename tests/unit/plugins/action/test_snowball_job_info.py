@@ -6,7 +6,11 @@ results that keep the request id."""
 
 from __future__ import annotations
 
+import pytest
+
+from ansible.errors import AnsibleActionFail
 from ansible_collections.fieldops.snowball.plugins.action import snowball_job_info
+from ansible_collections.fieldops.snowball.plugins.plugin_utils import _refusals
 
 
 def test_it_takes_amazon_aws_connection_options_and_lists_in_process(site, action_for):
@@ -32,3 +36,11 @@ def test_an_aws_refusal_is_a_failed_result_with_its_code_and_request_id(site, ac
     result = action.run(task_vars={})
     assert result["failed"] and result["error_code"] == "InvalidResourceException"
     assert result["request_id"] and "AWS request id: %s" % result["request_id"] in result["msg"]
+
+
+def test_an_older_ansible_core_is_refused_before_anything_runs(action_for, monkeypatch):
+    monkeypatch.setattr(_refusals, "ANSIBLE_CORE_VERSION", "2.18.19")
+    action = action_for(snowball_job_info, dict(job_id="JID12345678-1234-1234-1234-123456789012"), transport="ssh")
+    with pytest.raises(AnsibleActionFail, match=r"needs ansible-core 2\.19 or later \(this is 2\.18\.19\)"):
+        action.run(task_vars={})
+    assert action.shipped.calls == []

@@ -304,10 +304,10 @@ def test_a_failed_write_leaves_the_old_file(home, pem, monkeypatch):
 
 
 def test_a_directory_that_cannot_be_made_is_explained(home, pem, monkeypatch):
-    def refused(path, mode=0o777, exist_ok=False):
+    def refused(path, mode=0o777):
         raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr(_aws_profile.os, "makedirs", refused)
+    monkeypatch.setattr(_aws_profile.os, "mkdir", refused)
     with pytest.raises(SnowballError, match="Cannot write .*/home/.aws \\(Permission denied\\)") as error:
         run(home, FakeDevice(pem), ca_bundle_dest=str(home / "device.pem"))
     assert error.value.facts == {"path": str(home / ".aws")}

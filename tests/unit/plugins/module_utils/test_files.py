@@ -96,3 +96,104 @@ def test_locked_creates_a_missing_directory_privately(tmp_path):
 
 def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test, and put the old one back."""
+    old = os.umask(0o022)
+    os.umask(old)
+
+    def set_umask(value):
+        os.umask(value)
+
+    yield set_umask
+    os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o000, 0o022, 0o077])
+def test_every_directory_created_for_a_secret_is_private_whatever_the_umask(tmp_path, umask, mask):
+    umask(mask)
+    dest = tmp_path / "home" / ".aws" / "snowball" / "config" / "snowball-edge.config"
+    _files.store_private_file(str(dest), b"{}", "the client config", create_parent=True)
+    for directory in (tmp_path / "home", dest.parents[2], dest.parents[1], dest.parent):
+        assert mode(directory) == 0o700, directory
+    assert mode(dest) == 0o600
+
+
+def test_a_directory_created_meanwhile_by_another_fork_is_used(tmp_path, umask):
+    umask(0o000)
+    (tmp_path / "a").mkdir(mode=0o700)
+    _files.make_private_directories(str(tmp_path / "a" / "b"))
+    _files.make_private_directories(str(tmp_path / "a" / "b"))
+    assert mode(tmp_path / "a" / "b") == 0o700
+
+
+def test_a_world_writable_ancestor_anywhere_on_the_path_is_refused(tmp_path):
+    (tmp_path / "open" / "private").mkdir(parents=True)
+    (tmp_path / "open" / "private").chmod(0o700)
+    (tmp_path / "open").chmod(0o777)
+    with pytest.raises(SnowballError, match=r"open is world-writable, so another user could replace"):
+        _files.check_private_destination(str(tmp_path / "open" / "private" / "m.bin"))
+    with pytest.raises(SnowballError, match=r"open is world-writable"):
+        _files.check_private_destination(str(tmp_path / "open" / "private" / "new" / "m.bin"), missing_parent_ok=True)
+
+
+def test_a_symlinked_ancestor_is_checked_where_it_points(tmp_path):
+    (tmp_path / "open" / "sub").mkdir(parents=True)
+    (tmp_path / "open").chmod(0o777)
+    (tmp_path / "home").mkdir(mode=0o700)
+    (tmp_path / "home" / "linkdir").symlink_to(tmp_path / "open")
+    with pytest.raises(SnowballError, match=r"open is world-writable"):
+        _files.check_private_destination(str(tmp_path / "home" / "linkdir" / "sub" / "m.bin"))
+
+
+def test_a_symlink_of_this_user_to_a_private_place_is_fine(tmp_path):
+    (tmp_path / "var" / "home" / "user").mkdir(parents=True, mode=0o700)
+    (tmp_path / "home").symlink_to(tmp_path / "var" / "home")
+    _files.check_private_destination(str(tmp_path / "home" / "user" / "m.bin"))
+
+
+def test_a_sticky_world_writable_directory_is_fine_above_a_directory_of_this_user(tmp_path):
+    (tmp_path / "shared" / "mine").mkdir(parents=True, mode=0o700)
+    (tmp_path / "shared").chmod(0o1777)
+    _files.check_private_destination(str(tmp_path / "shared" / "mine" / "m.bin"))
+    _files.check_private_destination(str(tmp_path / "shared" / "new" / "m.bin"), missing_parent_ok=True)
+    with pytest.raises(SnowballError, match="world-writable"):
+        _files.check_private_destination(str(tmp_path / "shared" / "m.bin"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a directory to another user needs root")
+def test_an_ancestor_of_another_user_is_refused(tmp_path):
+    (tmp_path / "theirs" / "mine").mkdir(parents=True, mode=0o700)
+    os.chown(tmp_path / "theirs", 65534, 65534)
+    with pytest.raises(SnowballError, match=r"theirs is owned by another user \(uid 65534\)"):
+        _files.check_private_destination(str(tmp_path / "theirs" / "mine" / "m.bin"))
+    (tmp_path / "shared").mkdir(mode=0o1777)
+    (tmp_path / "shared" / "planted").mkdir(mode=0o700)
+    os.chown(tmp_path / "shared" / "planted", 65534, 65534)
+    with pytest.raises(SnowballError, match="owned by another user|next directory is not yours"):
+        _files.check_private_destination(str(tmp_path / "shared" / "planted" / "m.bin"))
+
+
+def test_a_group_writable_ancestor_is_refused_unless_the_group_is_the_owners_alone(tmp_path, monkeypatch):
+    (tmp_path / "team" / "mine").mkdir(parents=True, mode=0o700)
+    (tmp_path / "team").chmod(0o770)
+    if os.stat(tmp_path / "team").st_gid == 0:
+        if os.geteuid() != 0:
+            pytest.skip("root's group may write (execution environments): this needs a directory of another group")
+        os.chown(tmp_path / "team", -1, 65534)
+    monkeypatch.setattr(_files, "_group_is_only", lambda gid, uid: False)
+    with pytest.raises(SnowballError, match="team is writable by its group, which has other members"):
+        _files.check_private_destination(str(tmp_path / "team" / "mine" / "m.bin"))
+    monkeypatch.setattr(_files, "_group_is_only", lambda gid, uid: True)
+    _files.check_private_destination(str(tmp_path / "team" / "mine" / "m.bin"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a directory to root's group needs root")
+def test_a_directory_of_roots_group_may_be_group_writable_as_execution_environments_make_it(tmp_path, monkeypatch):
+    (tmp_path / "runner" / "mine").mkdir(parents=True, mode=0o700)
+    os.chown(tmp_path / "runner", 0, 0)
+    (tmp_path / "runner").chmod(0o775)
+    monkeypatch.setattr(_files, "_group_is_only", lambda gid, uid: False)
+    _files.check_private_destination(str(tmp_path / "runner" / "mine" / "m.bin"))

@@ -62,3 +62,11 @@ def test_a_config_in_a_world_writable_directory_is_refused(fake_task, tmp_path):
     with pytest.raises(SnowballError, match="world-writable"):
         snowball_edge_device_info.run(task)
     assert task.argvs == []
+
+
+def test_a_profile_saved_for_another_endpoint_is_reported_as_such_without_asking_the_device(fake_task, tmp_path):
+    task = fake_task(described, tmp_path, **info_params(expected_endpoint="192.0.2.11", expected_job_id=JOB))
+    saved(task, tmp_path, 0o600)
+    result = snowball_edge_device_info.run(task)
+    assert result["profile_found"] is False and result["profile_saved_elsewhere"] is True
+    assert task.argvs == [] and "https://192.0.2.10 instead of https://192.0.2.11" in task.warnings[0]

@@ -107,3 +107,15 @@ def test_profile_settings_without_the_credentials_are_refused(config, manifest):
                                    endpoint="192.0.2.10"))
     with pytest.raises(SnowballError, match="job_id only go into a profile being written"):
         snowball_edge_profile.run(Task(name="bench", config_path=config, job_id=JOB))
+
+
+def test_an_empty_code_is_refused_as_a_code_and_the_working_profile_stays(config, manifest):
+    snowball_edge_profile.run(Task(name="bench", config_path=config, unlock_code=CODE, manifest_path=manifest,
+                                   endpoint="192.0.2.10"))
+    with open(config, "rb") as handle:
+        working = handle.read()
+    with pytest.raises(SnowballError, match="unlock_code is not an unlock code.*Nothing was written"):
+        snowball_edge_profile.run(Task(name="bench", config_path=config, unlock_code="", manifest_path=manifest,
+                                       endpoint="192.0.2.10"))
+    with open(config, "rb") as handle:
+        assert handle.read() == working
