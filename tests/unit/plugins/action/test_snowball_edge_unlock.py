@@ -32,3 +32,9 @@ def test_a_saved_profile_ships_no_secret_and_keeps_ansible_cores_choice(action_f
     action = action_for(snowball_edge_unlock, dict(profile="bench"), transport="ssh", pipelining=False)
     action.run(task_vars={})
     assert action._ships_secret is False  # pylint: disable=protected-access
+
+
+def test_a_shipped_wait_says_at_the_start_what_it_waits_for_and_how_long(action_for, capsys):
+    action = action_for(snowball_edge_unlock, dict(TRANSIENT, timeout=600), transport="ssh")
+    action.run(task_vars={"inventory_hostname": "bench"})
+    assert "[bench] unlocking 192.0.2.10 and waiting up to 600s for UNLOCKED" in capsys.readouterr().err
