@@ -73,4 +73,3 @@ class Progress:
         else:
             return
         self.last_line = now
-
