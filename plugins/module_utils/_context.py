@@ -15,7 +15,8 @@ or raises SnowballError. It runs in one of two shells:
 A context has ``params`` (validated), ``check_mode``, ``diff``, ``region``
 and these methods: ``aws_client(service, retry_decorator)``,
 ``run_command(argv, environ_update)`` -> (rc, stdout, stderr), ``find_executable(name)``,
-``warn(msg)`` and ``add_secret(value)``: a value to mask in the result.
+``warn(msg)``, ``progress(msg)`` (a line shown while the task runs, where the shell can) and
+``add_secret(value)``: a value to mask in the result.
 Both shells mask the same way (``finish``), so both give the same result.
 """
 
@@ -52,6 +53,9 @@ class TaskContext:
 
     def add_secret(self, value):
         self.secrets.add(value)
+
+    def progress(self, msg):
+        """A line for the engineer while the task runs; a shipped module cannot print before it ends."""
 
 
 class ModuleContext(TaskContext):

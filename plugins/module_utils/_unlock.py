@@ -16,6 +16,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client import U
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNREACHABLE
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import overall_state
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._progress import Progress
 
 
 class Unlocker:
@@ -53,7 +54,10 @@ class Unlocker:
         self.just_asked |= targets
 
     def wait_unlocked(self, timeout, poll_interval, started):
+        progress = Progress(self.ctx.progress, timeout, started, self.clock)
         devices = self.describe()
+        progress.start(devices)
+        progress.seen(devices)
         while overall_state(devices) != UNLOCKED:
             if self.device_ips:
                 self._check_left_out(devices)
@@ -70,6 +74,7 @@ class Unlocker:
                                     devices=devices)
             self.sleep(poll_interval)
             devices = self.describe()
+            progress.seen(devices)
         return devices
 
     def _check_left_out(self, devices):

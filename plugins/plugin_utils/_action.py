@@ -112,7 +112,8 @@ class SnowballAction(ActionBase):
             params = self.validated()
             params = {key: params.get(key) for key in spec}
             params.update(overrides or {})
-            result = run_in_process(self.MODULE, params, spec, self._play_context.check_mode, self._play_context.diff)
+            result = run_in_process(self.MODULE, params, spec, self._play_context.check_mode, self._play_context.diff,
+                                    task_vars.get("inventory_hostname"))
         else:
             self.validated()
             args = dict(self._task.args)

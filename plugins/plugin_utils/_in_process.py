@@ -120,8 +120,14 @@ class _AWSOptions(AWSPluginBase):
 class ActionContext(TaskContext):
     """The task context (see module_utils/_context.py) in the controller's worker process."""
 
-    def __init__(self, params, check_mode, diff):
+    def __init__(self, params, check_mode, diff, host=None):
         super().__init__(params, check_mode, diff, _AWSOptions(params))
+        self.host = host
+
+    def progress(self, msg):
+        # Display sends a worker's line to ansible-playbook's own output; the host prefix keeps forks apart. On
+        # stderr, as warnings are: a stdout callback that prints JSON (json, AWX's) keeps a document of its own.
+        display.display("[%s] %s" % (self.host, msg) if self.host else msg, stderr=True)
 
     def run_command(self, argv, environ_update=None):
         try:
@@ -224,10 +230,10 @@ def _name(lookup, number):
         return str(number)
 
 
-def run_in_process(module, params, spec, check_mode, diff):
+def run_in_process(module, params, spec, check_mode, diff, host=None):
     """``module.run`` on the validated ``params``: its result, masked as AnsibleModule masks it (the values of
     the no_log options of the flat ``spec``, and the secrets the logic named), with the same file facts."""
-    ctx = ActionContext(params, check_mode, diff)
+    ctx = ActionContext(params, check_mode, diff, host)
     result = finish(module.run, ctx)
     no_log_values = {str(params[key]) for key, option in spec.items() if option.get("no_log") and params[key]}
     no_log_values |= ctx.secrets

@@ -320,7 +320,11 @@ class Site:
             lines.append("%s %s" % (name, pairs))
         lines += ["", "[snowball_devices:vars]", "ansible_connection=local",
                   "ansible_python_interpreter='{{ ansible_playbook_python }}'",
-                  "fieldops_snowball_in_process=%s" % (TEST_PATH == "in_process")]
+                  "fieldops_snowball_in_process=%s" % (TEST_PATH == "in_process"),
+                  # The simulated devices (192.0.2.0/24, documentation addresses) have no network presence, and no
+                  # test sends traffic beyond loopback: the pre-flight's TCP connection is tested on loopback
+                  # addresses (tests/integration/test_preflight.py), which set it back to true per host.
+                  "snowball_unlock_preflight_connect=false"]
         with open(path, "w", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
         return path

@@ -20,7 +20,7 @@ class FakeTask:
     def __init__(self, device, client_path, params, check_mode=False, diff=False):
         self.device, self.client_path = device, client_path
         self.params, self.check_mode, self.diff, self.region = params, check_mode, diff, None
-        self.warnings, self.secrets, self.endpoints, self.argvs = [], [], [], []
+        self.warnings, self.secrets, self.endpoints, self.argvs, self.lines = [], [], [], [], []
 
     def run_command(self, argv, environ_update=None):  # pylint: disable=unused-argument
         self.argvs.append(list(argv))
@@ -39,6 +39,9 @@ class FakeTask:
 
     def add_secret(self, value):
         self.secrets.append(value)
+
+    def progress(self, msg):
+        self.lines.append(msg)
 
 
 def make_task(device, home, client_directory, check_mode=False, diff=False, **params):

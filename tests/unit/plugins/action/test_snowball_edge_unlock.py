@@ -84,3 +84,9 @@ def test_a_shipped_modules_raw_output_is_masked(action_for):
     result = action.run(task_vars={})
     assert CODE not in repr(result) and "MODULE FAILURE" in result["msg"]
     assert result["module_stdout"] == echoed.replace(CODE, "********")
+
+
+def test_a_shipped_wait_says_at_the_start_what_it_waits_for_and_how_long(action_for, capsys):
+    action = action_for(snowball_edge_unlock, dict(TRANSIENT, timeout=600), transport="ssh")
+    action.run(task_vars={"inventory_hostname": "bench"})
+    assert "[bench] unlocking 192.0.2.10 and waiting up to 600s for UNLOCKED" in capsys.readouterr().err

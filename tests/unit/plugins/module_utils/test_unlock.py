@@ -41,8 +41,14 @@ class Described:
 
 
 class Task:
+    def __init__(self):
+        self.lines = []
+
     def warn(self, msg):
         raise AssertionError(msg)
+
+    def progress(self, msg):
+        self.lines.append(msg)
 
 
 class Clock:
@@ -85,3 +91,19 @@ def test_a_timeout_names_what_is_still_awaited():
                                             "192.0.2.10 \\(JID1\\) UNLOCKING, REACHABLE"):
         unlocker.wait_unlocked(30, 10, 0.0)
     assert clock.now == 30
+
+
+def test_the_wait_reports_each_state_change_and_a_heartbeat_every_thirty_seconds():
+    clock = Clock()
+    client = Described(["LOCKED"] + ["UNLOCKING"] * 8 + ["UNLOCKED"])
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep)
+    unlocker.unlock(unlocker.describe())
+    unlocker.wait_unlocked(900, 10, 0.0)
+    assert client.ctx.lines[0].startswith("waiting up to 900s for 192.0.2.10 (JID1) to report UNLOCKED; a line at "
+                                          "each change, at least every 30s. Ctrl-C is safe: ")
+    assert client.ctx.lines[1:] == [
+        "192.0.2.10 (JID1) UNLOCKING (0s of 900s)",
+        "waiting for UNLOCKED, 30s of 900s: 192.0.2.10 (JID1) UNLOCKING",
+        "waiting for UNLOCKED, 60s of 900s: 192.0.2.10 (JID1) UNLOCKING",
+        "192.0.2.10 (JID1) UNLOCKING -> UNLOCKED (80s of 900s)",
+    ]
