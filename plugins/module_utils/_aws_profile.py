@@ -8,10 +8,17 @@ The profile is what AWS's developer guide sets up by hand, in a form boto3/botoc
 AWS CLI resolve by themselves:
 
 * the shared credentials file: ``[NAME]`` with the key pair;
-* the config file: ``[profile NAME]`` with ``region = snow``, ``ca_bundle`` and
-  ``services = NAME-snowball``, and ``[services NAME-snowball]`` whose ``s3``
-  and ``ec2`` sub-sections hold ``endpoint_url``;
+* the config file: ``[profile NAME]`` with ``region = snow``, ``ca_bundle``, ``services = NAME-snowball`` and
+  the settings for plain, path-style S3 requests (PLAIN_REQUESTS), and ``[services NAME-snowball]`` whose
+  ``s3`` and ``ec2`` sub-sections hold ``endpoint_url``;
 * the device's certificate, the profile's CA bundle.
+
+A device's S3 takes path-style requests only and no chunked bodies (developer guide, "Transferring files using
+the Amazon S3 adapter": path-style access, disableChunkedEncoding). botocore 1.36.0 and AWS CLI 2.23.0 / 1.37.0
+and later send ``aws-chunked`` uploads with trailing checksums by default, which a device refuses with
+NotImplemented, unless ``request_checksum_calculation = when_required`` (read from the profile since those
+versions; older ones never send them, and ignore the key). ``s3`` / ``addressing_style = path`` is read by every
+botocore and AWS CLI that reads ``services`` (botocore 1.31, AWS CLI 2.13).
 """
 
 from __future__ import annotations
@@ -36,9 +43,13 @@ REGION = "snow"
 SERVICES_SUFFIX = "-snowball"
 # Names botocore reads from the environment before the profile (so they would override what we write).
 OVERRIDING_ENVIRONMENT = ("AWS_CA_BUNDLE", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL",
-                          "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_EC2", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+                          "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_EC2", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                          "AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_RESPONSE_CHECKSUM_VALIDATION")
 # A device key has no session token: a stale one beside it would be sent along and break every request.
 _STALE_CREDENTIAL_KEYS = ("aws_session_token", "aws_security_token")
+# What makes today's SDKs send requests a device accepts (see the module docstring), in the profile section.
+PLAIN_REQUESTS = (("request_checksum_calculation", "when_required"), ("response_checksum_validation", "when_required"),
+                  ("s3", {"addressing_style": "path"}))
 _ENV_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})")
 
 
@@ -164,7 +175,7 @@ def credentials_target(name, access_key_id, secret):
 def config_targets(name, ca_bundle, device_ip):
     services = services_section(name)
     profile = Section("profile %s" % name, lambda header: botocore_name(header, "profile") == name,
-                      {"region": REGION, "ca_bundle": ca_bundle, "services": services})
+                      dict((("region", REGION), ("ca_bundle", ca_bundle), ("services", services)) + PLAIN_REQUESTS))
     endpoints = Section("services %s" % services, lambda header: botocore_name(header, "services") == services,
                         {service: {"endpoint_url": url} for service, url in endpoint_urls(device_ip).items()})
     return [profile, endpoints]

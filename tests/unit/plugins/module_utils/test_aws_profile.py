@@ -98,7 +98,9 @@ def test_writes_a_working_profile(home, pem):
     assert (aws / "credentials").read_text() == "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (
         NAME, KEY, SECRET)
     assert (aws / "config").read_text() == (
-        "[profile {0}]\nregion = snow\nca_bundle = {1}\nservices = {0}-snowball\n\n[services {0}-snowball]\n"
+        "[profile {0}]\nregion = snow\nca_bundle = {1}\nservices = {0}-snowball\n"
+        "request_checksum_calculation = when_required\nresponse_checksum_validation = when_required\n"
+        "s3 =\n  addressing_style = path\n\n[services {0}-snowball]\n"
         "s3 =\n  endpoint_url = https://192.0.2.10:8443\nec2 =\n  endpoint_url = https://192.0.2.10:8243\n"
     ).format(NAME, ca_bundle)
     with open(ca_bundle, encoding="ascii") as handle:
@@ -376,3 +378,30 @@ def test_real_boto3_resolves_the_written_profile(home, pem, tmp_path, monkeypatc
     assert sent[0].url.startswith("https://192.0.2.10:8443/field-data")
     authorization = sent[0].headers["Authorization"].decode()
     assert "Credential=%s/" % KEY in authorization and "/snow/s3/aws4_request" in authorization
+
+
+def test_boto3_with_the_written_profile_uploads_plain_path_style_bodies(home, pem, tmp_path, monkeypatch):
+    # A device refuses aws-chunked bodies and trailing checksums (NotImplemented), which botocore 1.36 and later
+    # send by default; the profile's request_checksum_calculation = when_required turns them off.
+    files = tmp_path / "aws"
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(files / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(files / "credentials"))
+    for name in ("AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_RESPONSE_CHECKSUM_VALIDATION", "AWS_S3_ADDRESSING_STYLE"):
+        monkeypatch.delenv(name, raising=False)
+    run(home, FakeDevice(pem))
+    s3 = boto3.session.Session(profile_name=NAME).client("s3")
+    sent = []
+
+    def capture(request, **_kwargs):
+        sent.append(request)
+        raise Sent()
+
+    s3.meta.events.register("before-send", capture)
+    with pytest.raises(Sent):
+        s3.put_object(Bucket="field-data", Key="notes.txt", Body=b"field notes\n")
+    headers = {key.lower(): (value.decode() if isinstance(value, bytes) else value)
+               for key, value in sent[0].headers.items()}
+    assert sent[0].url == "https://192.0.2.10:8443/field-data/notes.txt"
+    assert "aws-chunked" not in headers.get("content-encoding", "") and "x-amz-trailer" not in headers
+    assert not headers.get("x-amz-content-sha256", "").startswith("STREAMING-")
+    assert s3.meta.config.s3["addressing_style"] == "path"
