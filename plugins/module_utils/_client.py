@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import secrets
+import time
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import MANAGEMENT_PORT
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import check_device_ips
@@ -25,6 +26,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client_config i
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import transient_home
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_client_profile_name
+from ansible_collections.fieldops.snowball.plugins.module_utils._process import Overdue
 
 CLIENT_DOWNLOAD = "https://aws.amazon.com/snowball/resources/"
 UNLOCKED, UNLOCKING, LOCKED = "UNLOCKED", "UNLOCKING", "LOCKED"
@@ -33,6 +35,10 @@ UNLOCKED, UNLOCKING, LOCKED = "UNLOCKED", "UNLOCKING", "LOCKED"
 UNLOCK_STATES = (LOCKED, UNLOCKING, UNLOCKED)
 UNREACHABLE = "UNREACHABLE"
 BOOT_MINUTES = 10  # developer guide getting-started-connect.md: ready to unlock "after about 10 minutes"
+# How long one client run may take by default: the client answers in seconds (unlock-device returns at once and
+# the device unlocks in the background), so more than this is a client or a device that does not answer.
+CLIENT_TIMEOUT = 120
+MAX_CLIENT_TIMEOUT = 86400
 
 # Options of every module that talks to a device through the client.
 CLIENT_ARGUMENT_SPEC = dict(
@@ -45,6 +51,7 @@ CLIENT_ARGUMENT_SPEC = dict(
     # No default here: the client's own file is resolved in code (_client_config.default_config_path), under the
     # client's Java home, which is not always $HOME (what type=path would expand ~ with).
     config_path=dict(type="path"),
+    client_timeout=dict(type="int", default=CLIENT_TIMEOUT),
 )
 # A saved profile, or the credentials for a transient one: not both (write a profile to keep with
 # fieldops.snowball.snowball_edge_profile).
@@ -81,6 +88,13 @@ class EdgeClient:
         self.environment = None
         self.job_id = params.get("job_id")
         self.device_ips = None  # what --device-ip-addresses gets, for a cluster (see unlock_ips)
+        timeout = params.get("client_timeout")
+        timeout = CLIENT_TIMEOUT if timeout is None else timeout
+        if not 0 < timeout <= MAX_CLIENT_TIMEOUT:
+            raise SnowballError("client_timeout must be a number of seconds above 0 and at most %d (a day), not %r."
+                                % (MAX_CLIENT_TIMEOUT, timeout))
+        self.run_timeout = timeout
+        self.deadline = None  # time.monotonic() by which every client run ends (a module with a timeout sets it)
 
     @contextlib.contextmanager
     def session(self):
@@ -131,7 +145,17 @@ class EdgeClient:
         of the profile's own endpoint. SnowballError, from the failure table, when it exits non-zero.
         ``extra`` is on the command line: never a secret."""
         argv = [self.path, command] + self.credential_args + (["--endpoint", endpoint] if endpoint else []) + list(extra)
-        rc, out, err = self.ctx.run_command(argv, environ_update=self.environment)
+        timeout = self.run_timeout
+        if self.deadline is not None:
+            timeout = max(1, min(timeout, int(self.deadline - time.monotonic() + 0.999)))
+        try:
+            rc, out, err = self.ctx.run_command(argv, environ_update=self.environment, timeout=timeout)
+        except Overdue:
+            raise SnowballError(
+                "snowballEdge %s: the client did not answer within %s s, so it was stopped with the processes it "
+                "started. Check that the device is powered on and on this laptop's network, and that client is the "
+                "Snowball Edge client (`snowballEdge version` answers at once); then run again." % (command, timeout),
+                client_timeout=True) from None
         if rc != 0:
             raise SnowballError(explain_client_failure(command, rc, out, err), client_rc=rc,
                                 client_error=_classify(out, err)[0])

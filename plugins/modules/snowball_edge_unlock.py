@@ -142,6 +142,7 @@ def run(ctx):
             raise SnowballError("%s must be a number of seconds above 0 and at most %d (a day), not %r."
                                 % (name, MAX_WAIT_SECONDS, params[name]))
     client = EdgeClient(ctx)
+    client.deadline = started + params["timeout"]  # no client run outlasts the task's own timeout
     changed = False
     try:
         with client.session():

@@ -7,10 +7,13 @@ generated Go client (aws/eks-anywhere, internal/aws-sdk-go-v2/service/snowballde
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _client
 from ansible_collections.fieldops.snowball.plugins.module_utils import _client_config
+from ansible_collections.fieldops.snowball.plugins.module_utils import _process
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import IP
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import SECRET
@@ -152,3 +155,33 @@ def test_overall_state():
     assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "UNLOCKED"}]) == "UNLOCKED"
     assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "UNLOCKING"}]) == "UNLOCKING"
     assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "LOCKED"}]) == "LOCKED"
+
+
+def test_a_client_run_past_its_deadline_fails_naming_the_command(fake_task, tmp_path):
+    def hanging(_args):
+        raise _process.Overdue(7)
+
+    task = fake_task(hanging, tmp_path, client_timeout=7)
+    client = _client.EdgeClient(task)
+    with client.session(), pytest.raises(SnowballError, match="snowballEdge describe-device: the client did not "
+                                                              "answer within 7 s") as error:
+        client.describe()
+    assert task.timeouts == [7] and error.value.facts == {"client_timeout": True}
+
+
+def test_no_client_run_goes_past_the_deadline_of_the_task(fake_task, tmp_path):
+    task = fake_task(describing, tmp_path, client_timeout=120)
+    client = _client.EdgeClient(task)
+    client.deadline = time.monotonic() + 30
+    with client.session():
+        client.describe()
+    client.deadline = time.monotonic() - 5  # already past: the run still gets a second to answer
+    with client.session():
+        client.describe()
+    assert 25 <= task.timeouts[0] <= 30 and task.timeouts[1] == 1
+
+
+@pytest.mark.parametrize("value", [0, -1, 86401])
+def test_client_timeout_out_of_range_is_refused(fake_task, tmp_path, value):
+    with pytest.raises(SnowballError, match="client_timeout must be a number of seconds above 0"):
+        _client.EdgeClient(fake_task(describing, tmp_path, client_timeout=value))
