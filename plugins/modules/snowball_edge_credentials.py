@@ -19,7 +19,7 @@ description:
     with C(region = snow), C(ca_bundle) and C(services = NAME-snowball), and C([services NAME-snowball]) with
     the C(endpoint_url) of C(s3) (C(https://IP:8443)) and C(ec2) (C(https://IP:8243)).
   - The profile also asks for plain, path-style S3 requests (C(request_checksum_calculation = when_required),
-    C(response_checksum_validation = when_required), and C(s3) with C(addressing_style = path)): a device refuses
+    C(response_checksum_validation = when_required), and C(s3) with C(addressing_style = path)), because a device refuses
     the C(aws-chunked) uploads with trailing checksums that botocore 1.36, AWS CLI 1.37 and AWS CLI 2.23 and later
     send by default (C(NotImplemented)), and has no DNS for bucket names.
   - Every other profile, section, key and comment in both files is kept as it was. Both files, and the CA
