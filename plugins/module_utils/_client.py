@@ -14,6 +14,7 @@ import time
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import MANAGEMENT_PORT
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import check_device_ips
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_host
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import normalize_endpoint
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import unlock_ips
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import CONFIG_SUFFIX
@@ -34,7 +35,11 @@ UNLOCKED, UNLOCKING, LOCKED = "UNLOCKED", "UNLOCKING", "LOCKED"
 # UnlockStatusState has these three values and no other; NetworkReachabilityState REACHABLE | UNREACHABLE.
 UNLOCK_STATES = (LOCKED, UNLOCKING, UNLOCKED)
 UNREACHABLE = "UNREACHABLE"
+# The client's failures (see _FAILURES) that mean the device did not answer at all.
+UNANSWERED = ("Connection refused", "connect timed out", "No route to host")
 BOOT_MINUTES = 10  # developer guide getting-started-connect.md: ready to unlock "after about 10 minutes"
+# A cluster's node takes longer: the guide's cluster pages allow about 20 minutes before a node rejoins.
+CLUSTER_BOOT_MINUTES = 20
 # How long one client run may take by default: the client answers in seconds (unlock-device returns at once and
 # the device unlocks in the background), so more than this is a client or a device that does not answer.
 CLIENT_TIMEOUT = 120
@@ -163,15 +168,47 @@ class EdgeClient:
 
     def describe(self, endpoint=None):
         """Every device as ``{id, ip, state, reachability, association}``; a cluster (without ``endpoint``)
-        lists every node."""
+        lists every node.
+
+        A cluster is asked node by node with describe-device until every listed node is UNLOCKED, and only then
+        with describe-cluster, which also names nodes left out of cluster_ips: the developer guide says
+        describe-cluster reports "every node in an unlocked cluster" (ClusterOverview.md), and unlock-cluster's
+        own answer says to follow the unlock with describe-device, so a device may refuse it before."""
         if self.device_ips and not endpoint:
-            out, err = self.run("describe-cluster", "--device-ip-addresses", *self.device_ips)
+            nodes = [self._describe_node(ip) for ip in self.device_ips]
+            answering = [node for node in nodes if node["reachability"] != UNREACHABLE]
+            if not answering or overall_state(answering) != UNLOCKED:
+                return nodes
+            # Every node that answers is UNLOCKED: describe-cluster also names the others (an unreachable node's id
+            # and association, a node left out of cluster_ips).
+            try:
+                out, err = self.run("describe-cluster", "--device-ip-addresses", *self.device_ips)
+            except SnowballError as error:
+                if error.facts.get("client_error") != "IncorrectDeviceStateException":
+                    raise
+                if len(answering) < len(nodes):
+                    return nodes  # not unlocked while a node does not answer: what the nodes said is all there is
+                raise SnowballError(
+                    "Every node in cluster_ips (%s) is UNLOCKED, but the cluster refuses describe-cluster as not "
+                    "unlocked: a node of the cluster is not in cluster_ips, so the unlock never went to it. List "
+                    "every node's IP in cluster_ips (snowball_unlock_cluster_ips) and run again."
+                    % ", ".join(self.device_ips), devices=nodes) from None
             raw = (json_answer(out, "Devices") or {}).get("Devices")
             if not isinstance(raw, list) or not raw:
                 raise SnowballError(_no_state("describe-cluster", out, err))
             return [parse_device(entry, "describe-cluster", out, err) for entry in raw]
         out, err = self.run("describe-device", endpoint=endpoint)
         return [parse_device(json_answer(out, "UnlockStatus"), "describe-device", out, err)]
+
+    def _describe_node(self, ip):
+        """One listed cluster node by describe-device at its own address; a node that does not answer is
+        UNREACHABLE (its lock state unknown, so LOCKED: nothing is done to it until it answers)."""
+        try:
+            return self.describe(endpoint="https://" + device_host(ip))[0]
+        except SnowballError as error:
+            if error.facts.get("client_error") not in UNANSWERED:
+                raise
+            return {"id": None, "ip": ip, "state": LOCKED, "reachability": UNREACHABLE, "association": None}
 
 
 def json_answer(out, key):

@@ -51,11 +51,10 @@ SIMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snowball_e
 TEST_PATH = os.environ.get("FIELDOPS_SNOWBALL_TEST_PATH", "in_process")
 if TEST_PATH not in ("in_process", "module"):
     raise ValueError("FIELDOPS_SNOWBALL_TEST_PATH must be in_process or module, not %r" % TEST_PATH)
-# Whether describe-cluster is refused while the cluster is not unlocked (the developer guide's stricter reading,
-# see snowball_edge_sim). False keeps the lenient stand-in the collection was built against; a Site can choose
-# either, and FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUSTER=1 runs a whole suite under it. The default becomes True
-# once the collection follows a cluster's unlock with describe-device.
-STRICT_DESCRIBE_CLUSTER = os.environ.get("FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUSTER", "0") == "1"
+# Whether describe-cluster is refused while the cluster is not unlocked: the developer guide's stricter reading
+# (see snowball_edge_sim), the default. A Site can choose either, and FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUSTER=0
+# runs a whole suite under the lenient reading, which the collection must work under too.
+STRICT_DESCRIBE_CLUSTER = os.environ.get("FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUSTER", "1") == "1"
 # DG updating-device.md: the device's certificate needs renewing for a device kept "more than 360 days".
 CERTIFICATE_DAYS = 360
 
