@@ -139,7 +139,7 @@ def write_aws_profile(files, device, check_mode=False, diff=False, warn=None):
     try:
         with locked((files.ca_bundle, files.credentials_path, files.config_path), create=not check_mode):
             plans = [ca_plan] + plan_profile(files.credentials_path, files.config_path, name, device.access_key_id,
-                                             device.secret, files.ca_bundle, device.device_ip)
+                                             device.secret, files.ca_bundle, device.device_ip, device.endpoints)
             changed = apply_plans(plans, check_mode)
     except OSError as error:  # creating, locking or reading; writes are wrapped in apply_plans
         raise _file_error(files.config_path, error) from None
@@ -153,7 +153,7 @@ def write_aws_profile(files, device, check_mode=False, diff=False, warn=None):
         "aws_profile": name,
         "access_key_id": device.access_key_id,
         "device_ip": device.device_ip,
-        "endpoints": endpoint_urls(device.device_ip),
+        "endpoints": dict(device.endpoints),
         "region": REGION,
         "certificate_arns": device.arns,
         "credentials_file": files.credentials_path,
@@ -172,12 +172,14 @@ def credentials_target(name, access_key_id, secret):
                    remove=_STALE_CREDENTIAL_KEYS)
 
 
-def config_targets(name, ca_bundle, device_ip):
+def config_targets(name, ca_bundle, device_ip, endpoints=None):
+    """``endpoints``: {service: URL}, default the S3 adapter's and EC2's on ``device_ip``."""
     services = services_section(name)
     profile = Section("profile %s" % name, lambda header: botocore_name(header, "profile") == name,
                       dict((("region", REGION), ("ca_bundle", ca_bundle), ("services", services)) + PLAIN_REQUESTS))
     endpoints = Section("services %s" % services, lambda header: botocore_name(header, "services") == services,
-                        {service: {"endpoint_url": url} for service, url in endpoint_urls(device_ip).items()})
+                        {service: {"endpoint_url": url}
+                         for service, url in (endpoints or endpoint_urls(device_ip)).items()})
     return [profile, endpoints]
 
 
@@ -225,12 +227,12 @@ def _read_text(path):
                             path=path) from None
 
 
-def plan_profile(credentials_path, config_path, name, access_key_id, secret, ca_bundle, device_ip):
+def plan_profile(credentials_path, config_path, name, access_key_id, secret, ca_bundle, device_ip, endpoints=None):
     """The two INI files' plans (credentials first) for profile ``name``; SnowballError before anything is written."""
     credentials_text, credentials_blocks = edit_ini(_read_text(credentials_path), credentials_path,
                                                     [credentials_target(name, access_key_id, secret)])
     config_text, config_blocks = edit_ini(_read_text(config_path), config_path,
-                                          config_targets(name, ca_bundle, device_ip))
+                                          config_targets(name, ca_bundle, device_ip, endpoints))
     (cred_before, cred_after), = credentials_blocks
     return [
         FilePlan(credentials_path, credentials_text.encode("utf-8"),

@@ -1,16 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading an unlocked device's access key and certificate through the Snowball Edge client, as AWS's developer
-guide does by hand (``describe-device``, ``list-access-keys``, ``get-secret-access-key``, ``list-certificates``,
-``get-certificate``). The secret key is never returned in a message, logged or put on a command line."""
+"""Reading an unlocked device's access key, certificate and service endpoints through the Snowball Edge client, as
+AWS's developer guide does by hand (``describe-device``, ``list-access-keys``, ``get-secret-access-key``,
+``list-certificates``, ``get-certificate``, ``list-services``, ``describe-service``). The secret key is never
+returned in a message, logged or put on a command line."""
 
 from __future__ import annotations
 
 import re
 import ssl
 
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_host
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_ip as normalize_device_ip
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import endpoint_urls
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import same_address
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_DOWNLOAD
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKED
@@ -23,15 +26,23 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._ini import SECT
 # Printable ASCII without spaces: what an INI value keeps as is.
 _SECRET = re.compile(r"[\x21-\x7e]{1,256}\Z")
 PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----")
+# Developer guide, S3 compatible storage on Snow (s3-edge-snow-setting-up.md, using-client-commands.md
+# "describe-service"): a device that runs it lists "s3-snow" in list-services, and describe-service names one
+# HTTPS endpoint for the bucket API (s3control) and one for the object API (s3api) per node, on their own
+# virtual network interface IPs (port 443), each with its node's DeviceId.
+S3_SNOW = "s3-snow"
+HTTPS_PORT = 443
 
 
 class DeviceCredentials:
     """What one device gave: its IP (the one its certificate names), access key id and secret, and the PEM of
     its certificates with their ARNs. ``secret`` is never part of a result."""
 
-    def __init__(self, device_ip, access_key_id, secret, arns, pem):
+    def __init__(self, device_ip, access_key_id, secret, arns, pem, endpoints=None):
         self.device_ip, self.access_key_id, self.secret = device_ip, access_key_id, secret
         self.arns, self.pem = arns, pem
+        # {service: URL} for the profile: the S3 adapter and EC2 on the device's IP unless it runs S3 on Snow
+        self.endpoints = endpoints or endpoint_urls(device_ip)
 
 
 def read_device_credentials(client, endpoint=None, device_ip=None, wanted_key=None, add_secret=None):
@@ -59,8 +70,48 @@ def read_device_credentials(client, endpoint=None, device_ip=None, wanted_key=No
     if add_secret:
         add_secret(secret)
     arns = choose_certificates(parse_certificates(output("list-certificates")), device_ip)
+    endpoints, s3_arns = endpoint_urls(device_ip), []
+    if S3_SNOW in parse_service_ids(output("list-services")):
+        s3_endpoints, s3_arns = s3_snow_endpoints(output("describe-service", "--service-id", S3_SNOW), device["id"])
+        endpoints.update(s3_endpoints)
+    # The certificate S3 on Snow's endpoints present goes into the bundle too (when it is another one).
+    arns = arns + sorted(set(s3_arns) - set(arns))
     pem = "".join(parse_certificate_pem(output("get-certificate", "--certificate-arn", arn), arn) for arn in arns)
-    return DeviceCredentials(device_ip, access_key_id, secret, arns, pem)
+    return DeviceCredentials(device_ip, access_key_id, secret, arns, pem, endpoints)
+
+
+def parse_service_ids(out):
+    """The service ids from ``list-services`` (``{"ServiceIds": [...]}``)."""
+    ids = _answer(out, "list-services", "ServiceIds")
+    if not isinstance(ids, list) or not all(isinstance(name, str) for name in ids):
+        raise SnowballError(no_answer("list-services", "ServiceIds list"))
+    return ids
+
+
+def s3_snow_endpoints(out, device_id):
+    """``({"s3": object API URL, "s3control": bucket API URL}, [certificate ARNs])`` of this device (its
+    DeviceId; every endpoint when the answer names no device) from ``describe-service --service-id s3-snow``."""
+    listed = _answer(out, "describe-service", "Endpoints")
+    listed = [entry for entry in listed if isinstance(entry, dict)] if isinstance(listed, list) else []
+    own = [entry for entry in listed if entry.get("DeviceId") in (None, device_id)]
+    urls, arns = {}, []
+    for entry in own:
+        description = str(entry.get("Description") or "").lower()
+        service = "s3" if "object" in description else "s3control" if "bucket" in description else None
+        host = device_host(str(entry.get("Host") or ""))
+        if not service or service in urls or str(entry.get("Protocol", "https")).lower() != "https" or not host:
+            continue
+        port = entry.get("Port") or HTTPS_PORT
+        urls[service] = "https://%s%s" % (host, "" if port == HTTPS_PORT else ":%s" % port)
+        arn = (entry.get("CertificateAssociation") or {}).get("CertificateArn")
+        if isinstance(arn, str) and arn.startswith("arn:"):
+            arns.append(arn)
+    if "s3" not in urls:
+        raise SnowballError("The device runs S3 compatible storage on Snow (list-services names s3-snow), but "
+                            "snowballEdge describe-service --service-id s3-snow names no HTTPS object API endpoint "
+                            "for it (device %s). Start the service's interfaces as the developer guide's \"Setting "
+                            "up S3 compatible storage on Snow\" says, then run again." % device_id)
+    return urls, arns
 
 
 def parse_access_key_ids(out):

@@ -18,6 +18,10 @@ description:
   - The key pair goes to the shared credentials file, section C([NAME]); the config file gets C([profile NAME])
     with C(region = snow), C(ca_bundle) and C(services = NAME-snowball), and C([services NAME-snowball]) with
     the C(endpoint_url) of C(s3) (C(https://IP:8443)) and C(ec2) (C(https://IP:8243)).
+  - A device that runs Amazon S3 compatible storage on Snow (C(snowballEdge list-services) names C(s3-snow)) serves
+    S3 on the endpoints C(describe-service --service-id s3-snow) names for it, HTTPS 443 on its own interface IPs,
+    not on 8443; its profile then gets C(s3) (the object API endpoint) and C(s3control) (the bucket API endpoint)
+    from there, and C(ec2) stays on C(https://IP:8243).
   - The profile also asks for plain, path-style S3 requests (C(request_checksum_calculation = when_required),
     C(response_checksum_validation = when_required), and C(s3) with C(addressing_style = path)), because a device refuses
     the C(aws-chunked) uploads with trailing checksums that botocore 1.36, AWS CLI 1.37 and AWS CLI 2.23 and later
@@ -118,7 +122,7 @@ region:
   type: str
   sample: snow
 endpoints:
-  description: The profile's service endpoints.
+  description: The profile's service endpoints (C(s3), C(ec2), and C(s3control) on a device with S3 on Snow).
   returned: without O(cluster_ips)
   type: dict
   sample: {"s3": "https://192.0.2.10:8443", "ec2": "https://192.0.2.10:8243"}

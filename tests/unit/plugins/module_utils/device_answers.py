@@ -25,10 +25,13 @@ def jackson(value):
 
 
 class FakeDevice:
-    """The four credential commands and describe-device, with the documented output; records every call."""
+    """The four credential commands, describe-device and the service commands, with the documented output;
+    records every call."""
 
-    def __init__(self, pem, state="UNLOCKED", keys=None, certificates=None, ip=IP):
+    def __init__(self, pem, state="UNLOCKED", keys=None, certificates=None, ip=IP, s3_snow=None):
         self.state, self.ip = state, ip
+        # describe-service --service-id s3-snow's Endpoints when the device runs S3 on Snow, else None (the adapter)
+        self.s3_snow = s3_snow
         self.keys = {KEY: SECRET} if keys is None else keys
         self.certificates = [(ARN, [ip], pem)] if certificates is None else certificates
         self.calls = []
@@ -51,6 +54,10 @@ class FakeDevice:
         if command == "list-certificates":
             return 0, jackson({"Certificates": [{"CertificateArn": arn, "SubjectAlternativeNames": names}
                                                 for arn, names, _pem in self.certificates]}), ""
+        if command == "list-services":  # DG using-client-commands.md "list-services"
+            return 0, jackson({"ServiceIds": ["s3-snow" if self.s3_snow else "s3", "ec2"]}), ""
+        if command == "describe-service" and self.s3_snow and args[args.index("--service-id") + 1] == "s3-snow":
+            return 0, jackson({"ServiceId": "s3-snow", "Status": {"State": "ACTIVE"}, "Endpoints": self.s3_snow}), ""
         if command == "get-certificate":
             arn = args[args.index("--certificate-arn") + 1]
             return 0, next(pem for known, _names, pem in self.certificates if known == arn), ""

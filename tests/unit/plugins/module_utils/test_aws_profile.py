@@ -111,7 +111,7 @@ def test_writes_a_working_profile(home, pem):
     assert secrets == [SECRET] and warnings == []
     # Only the access key id goes on the client's command line.
     assert [call[0] for call in device.calls] == ["describe-device", "list-access-keys", "get-secret-access-key",
-                                                  "list-certificates", "get-certificate"]
+                                                  "list-certificates", "list-services", "get-certificate"]
     assert not any(SECRET in arg for call in device.calls for arg in call)
 
 
@@ -405,3 +405,43 @@ def test_boto3_with_the_written_profile_uploads_plain_path_style_bodies(home, pe
     assert "aws-chunked" not in headers.get("content-encoding", "") and "x-amz-trailer" not in headers
     assert not headers.get("x-amz-content-sha256", "").startswith("STREAMING-")
     assert s3.meta.config.s3["addressing_style"] == "path"
+
+
+# describe-service --service-id s3-snow as the developer guide's example shapes it (using-client-commands.md): a
+# bucket and an object API endpoint per node, on their own interface IPs, HTTPS 443, with the node's DeviceId.
+S3_SNOW = [
+    {"Protocol": "https", "Port": 443, "Host": "192.0.2.110", "CertificateAssociation": {"CertificateArn": ARN},
+     "Description": "s3-snow bucket API endpoint", "DeviceId": "JID123e4567-e89b-12d3-a456-426655440000",
+     "Status": {"State": "ACTIVE"}},
+    {"Protocol": "https", "Port": 443, "Host": "192.0.2.111", "CertificateAssociation": {"CertificateArn": ARN},
+     "Description": "s3-snow object API endpoint", "DeviceId": "JID123e4567-e89b-12d3-a456-426655440000",
+     "Status": {"State": "ACTIVE"}},
+    # another node of its cluster: not this device's
+    {"Protocol": "https", "Port": 443, "Host": "192.0.2.121", "Description": "s3-snow object API endpoint",
+     "DeviceId": "JIDother0-e89b-12d3-a456-426655440000", "Status": {"State": "ACTIVE"}},
+]
+
+
+def test_a_device_with_s3_on_snow_gets_its_object_and_bucket_endpoints_and_ec2_stays(home, pem):
+    device = FakeDevice(pem, s3_snow=S3_SNOW)
+    result = run(home, device)
+    assert result["endpoints"] == {"s3": "https://192.0.2.111", "s3control": "https://192.0.2.110",
+                                   "ec2": "https://192.0.2.10:8243"}
+    config = (home / ".aws" / "config").read_text()
+    assert ("s3 =\n  endpoint_url = https://192.0.2.111\nec2 =\n  endpoint_url = https://192.0.2.10:8243\n"
+            "s3control =\n  endpoint_url = https://192.0.2.110\n") in config
+    assert ["describe-service", "--service-id", "s3-snow"] in device.calls
+    session = boto3.session.Session(profile_name=NAME)
+    assert session.client("s3").meta.endpoint_url == "https://192.0.2.111"
+
+
+def test_a_device_with_the_s3_adapter_keeps_8443_and_asks_no_describe_service(home, pem):
+    device = FakeDevice(pem)
+    assert run(home, device)["endpoints"]["s3"] == "https://192.0.2.10:8443"
+    assert not [call for call in device.calls if call[0] == "describe-service"]
+
+
+def test_s3_on_snow_without_an_object_endpoint_for_this_device_writes_nothing(home, pem):
+    with pytest.raises(SnowballError, match="names no HTTPS object API endpoint"):
+        run(home, FakeDevice(pem, s3_snow=S3_SNOW[:1] + S3_SNOW[2:]))
+    assert not (home / ".aws" / "config").exists()
