@@ -161,9 +161,10 @@ class Site:
             expires = job["metadata"]["CreationDate"] + CERTIFICATE_DAYS * 86400
         else:
             expires = time.time() + certificate_days * 86400
+        # ``certificate_pem``: a certificate made by the test (whose key serves the device's S3 in a namespace)
+        certificate_pem = options.pop("certificate_pem", None) or build_certificate(ip, "Snowball Edge " + ip)[0]
         device = make_device(ip, job["metadata"]["JobId"], job["unlock_code"], job["manifest"],
-                             certificate_pem=build_certificate(ip, "Snowball Edge " + ip)[0],
-                             certificate_expires=expires, **options)
+                             certificate_pem=certificate_pem, certificate_expires=expires, **options)
         self.devices.append(device)
         # into the live table: rewriting it from self.devices would undo what the client did to the others
         with devices_locked(self.sim_state) as devices:
