@@ -8,8 +8,6 @@ waiting."""
 
 from __future__ import annotations
 
-import pytest
-
 from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, device_vars
 
 IP = "192.0.2.10"
@@ -26,8 +24,6 @@ def unlocked_then_cut(site, **host_vars):
     return job_id, hosts
 
 
-@pytest.mark.xfail(strict=True, reason="the role still calls DescribeJob and GetJobUnlockCode before it unlocks from "
-                   "a saved profile; remove this mark once it does not")
 def test_after_a_power_cut_the_role_unlocks_again_from_the_saved_profile_with_no_aws_call(site):
     _job_id, hosts = unlocked_then_cut(site)
     again = site.playbook(ROLE_PLAY, hosts=hosts)
