@@ -8,8 +8,10 @@ returned in a message, logged or put on a command line."""
 
 from __future__ import annotations
 
+import calendar
 import re
 import ssl
+import time
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_host
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_ip as normalize_device_ip
@@ -32,6 +34,12 @@ PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END C
 # virtual network interface IPs (port 443), each with its node's DeviceId.
 S3_SNOW = "s3-snow"
 HTTPS_PORT = 443
+# Developer guide updating-device.md: describe-device-software prints ``CertificateExpiry: <date>`` (Java's
+# Date.toString, "Thu Jan 01 00:00:00 UTC 1970"; the guide spells the day "Thur"), and a device kept longer
+# than its certificate needs a new one. Warn this many days ahead: time to update before it runs out.
+CERTIFICATE_WARNING_DAYS = 30
+_EXPIRY = re.compile(r"CertificateExpiry\s*:\s*\w+\s+(?P<month>[A-Z][a-z]{2})\s+(?P<day>\d{1,2})\s+"
+                     r"(?P<time>\d{1,2}:\d{2}:\d{2})\s+(?:\S+\s+)?(?P<year>\d{4})")
 
 
 class DeviceCredentials:
@@ -220,3 +228,38 @@ def _answer(out, command, key):
                             "client (download it from %s) and run `snowballEdge %s` by hand to see what it says."
                             % (command, CLIENT_DOWNLOAD, command))
     return answer.get(key)
+
+
+def certificate_expiry(out):
+    """Epoch seconds of the ``CertificateExpiry`` describe-device-software printed, None when there is none (the
+    zone is taken as UTC: hours do not matter to a warning counted in days)."""
+    match = _EXPIRY.search(out or "")
+    if not match:
+        return None
+    try:
+        parsed = time.strptime("%s %s %s %s" % (match.group("month"), match.group("day"), match.group("time"),
+                                                match.group("year")), "%b %d %H:%M:%S %Y")
+    except ValueError:
+        return None
+    return calendar.timegm(parsed)
+
+
+def certificate_warning(client, endpoint=None, now=None):
+    """The warning for a device whose certificate expires within CERTIFICATE_WARNING_DAYS, else None. A device
+    or client that does not report the expiry gets none (the command is newer than some devices)."""
+    try:
+        out = client.run("describe-device-software", endpoint=endpoint)[0]
+    except SnowballError:
+        return None
+    expires = certificate_expiry(out)
+    now = time.time() if now is None else now
+    if expires is None or expires - now >= CERTIFICATE_WARNING_DAYS * 86400:
+        return None
+    days = int((expires - now) // 86400)
+    when = time.strftime("%Y-%m-%d", time.gmtime(expires))
+    state = ("expired on %s" % when) if expires <= now else ("expires on %s, in %d days" % (when, days))
+    return ("The certificate of the device%s %s: HTTPS clients (the AWS CLI, boto3, the client) refuse it once "
+            "it has expired. Update the device's software as the developer guide's \"Updating your device\" "
+            "says (a device kept beyond its certificate's days needs a new one), or contact AWS Support; then write "
+            "its AWS profile again (fieldops.snowball.snowball_edge_credentials) so that it holds the new "
+            "certificate." % (" at " + endpoint[len("https://"):] if endpoint else "", state))

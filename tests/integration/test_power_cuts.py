@@ -41,3 +41,20 @@ def test_after_a_power_cut_without_a_kept_profile_the_role_fetches_the_code_agai
     # the job's state and its code; the manifest kept beside the client config still opens with that code
     assert site.world.count() == 2 and site.world.count("GetJobUnlockCode") == 1
     assert len(site.client_invocations("unlock-device")) == 2
+
+
+def test_a_certificate_that_runs_out_within_30_days_is_warned_about_once_unlocked(site):
+    job_id = site.add_device(certificate_days=12)
+    process = site.playbook(ROLE_PLAY, hosts={"bench": device_vars(site, job_id)})
+    assert process.returncode == 0, process.stdout + process.stderr
+    said = " ".join((process.stdout + process.stderr).split())
+    assert "The certificate of the device expires on" in said and ("in 11 days" in said or "in 12 days" in said)
+    assert "Updating your device" in said
+
+
+def test_a_certificate_with_months_left_is_not_warned_about(site):
+    job_id = site.add_device(certificate_days=200)
+    process = site.playbook(ROLE_PLAY, hosts={"bench": device_vars(site, job_id)})
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "The certificate of the device" not in process.stdout + process.stderr
+    assert site.client_invocations("describe-device-software")  # it was asked

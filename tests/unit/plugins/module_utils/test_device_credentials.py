@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _device_credentials
@@ -114,3 +116,53 @@ def test_certificate_pem_among_other_lines(pem):
 def test_not_a_certificate_is_refused(out):
     with pytest.raises(SnowballError, match="get-certificate --certificate-arn %s did not print a PEM" % ARN):
         _device_credentials.parse_certificate_pem(out, ARN)
+
+
+@pytest.mark.parametrize("line", ["CertificateExpiry: Thu Jan 01 00:00:00 UTC 1970",
+                                  "CertificateExpiry: Thur Jan 01 00:00:00 UTC 1970",  # as the guide spells it
+                                  "CertificateExpiry : Thu Jan  1 00:00:00 GMT 1970"])
+def test_the_certificate_expiry_is_read_as_describe_device_software_prints_it(line):
+    out = "Installed version: 101\nInstall State: NA\n%s\n" % line
+    assert _device_credentials.certificate_expiry(out) == 0
+
+
+def test_no_expiry_printed_is_none():
+    assert _device_credentials.certificate_expiry("Installed version: 101\nInstall State: NA\n") is None
+
+
+class Software:
+    """describe-device-software's answer, or a failure (a device or client without the command)."""
+
+    def __init__(self, out=None):
+        self.out, self.calls = out, []
+
+    def run(self, command, endpoint=None):
+        self.calls.append((command, endpoint))
+        if self.out is None:
+            raise SnowballError("snowballEdge describe-device-software failed (exit 1)")
+        return self.out, ""
+
+
+NOW = 1_800_000_000  # a fixed clock
+
+
+def expiring_in(days):
+    return Software("Installed version: 101\nCertificateExpiry: %s\n"
+                    % time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(NOW + days * 86400)))
+
+
+def test_a_certificate_under_30_days_from_expiry_is_warned_about_with_what_to_do():
+    warning = _device_credentials.certificate_warning(expiring_in(12), now=NOW)
+    assert "expires on %s, in 12 days" % time.strftime("%Y-%m-%d", time.gmtime(NOW + 12 * 86400)) in warning
+    assert "Updating your device" in warning and "snowball_edge_credentials" in warning
+    assert "expired on" in _device_credentials.certificate_warning(expiring_in(-3), now=NOW)
+    node = expiring_in(5)
+    assert "device at 192.0.2.11 expires" in _device_credentials.certificate_warning(node, "https://192.0.2.11", NOW)
+    assert node.calls == [("describe-device-software", "https://192.0.2.11")]
+
+
+def test_a_certificate_30_days_or_more_away_or_not_reported_is_not_warned_about():
+    assert _device_credentials.certificate_warning(expiring_in(30), now=NOW) is None
+    assert _device_credentials.certificate_warning(expiring_in(300), now=NOW) is None
+    assert _device_credentials.certificate_warning(Software(), now=NOW) is None
+    assert _device_credentials.certificate_warning(Software("Installed version: 101\n"), now=NOW) is None
