@@ -6,7 +6,6 @@ also on an interrupt, and a shipped module's context runs its programs the same 
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 
