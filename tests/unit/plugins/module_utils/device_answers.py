@@ -17,6 +17,19 @@ SECRET = "Canary/Secret+Key0123456789abcdefghijKLM"
 NEW_SECRET = "Rotated/Secret+Key0123456789abcdefghijKL"
 ARN = "arn:aws:snowball-device:::certificate/78EXAMPLE516EXAMPLEf538EXAMPLEa7"
 NAME = "snowball-bench"
+# describe-service --service-id s3-snow as the developer guide's example shapes it (using-client-commands.md): a
+# bucket and an object API endpoint per node, on their own interface IPs, HTTPS 443, with the node's DeviceId.
+S3_SNOW = [
+    {"Protocol": "https", "Port": 443, "Host": "192.0.2.110", "CertificateAssociation": {"CertificateArn": ARN},
+     "Description": "s3-snow bucket API endpoint", "DeviceId": "JID123e4567-e89b-12d3-a456-426655440000",
+     "Status": {"State": "ACTIVE"}},
+    {"Protocol": "https", "Port": 443, "Host": "192.0.2.111", "CertificateAssociation": {"CertificateArn": ARN},
+     "Description": "s3-snow object API endpoint", "DeviceId": "JID123e4567-e89b-12d3-a456-426655440000",
+     "Status": {"State": "ACTIVE"}},
+    # another node of its cluster: not this device's
+    {"Protocol": "https", "Port": 443, "Host": "192.0.2.121", "Description": "s3-snow object API endpoint",
+     "DeviceId": "JIDother0-e89b-12d3-a456-426655440000", "Status": {"State": "ACTIVE"}},
+]
 
 
 def jackson(value):

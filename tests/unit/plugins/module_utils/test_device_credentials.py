@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import boto3
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _device_credentials
@@ -16,7 +17,11 @@ from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.devic
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import KEY
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import OTHER_KEY
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import SECRET
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import NAME
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import S3_SNOW
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import FakeDevice
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import jackson
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.test_aws_profile import run
 
 
 def test_access_key_ids_as_documented_and_among_other_lines():
@@ -166,3 +171,31 @@ def test_a_certificate_30_days_or_more_away_or_not_reported_is_not_warned_about(
     assert _device_credentials.certificate_warning(expiring_in(300), now=NOW) is None
     assert _device_credentials.certificate_warning(Software(), now=NOW) is None
     assert _device_credentials.certificate_warning(Software("Installed version: 101\n"), now=NOW) is None
+
+
+# --- the S3 the device runs: the adapter, or S3 compatible storage on Snow (read, then written to the profile)
+
+
+def test_a_device_with_s3_on_snow_gets_its_object_and_bucket_endpoints_and_ec2_stays(home, pem):
+    device = FakeDevice(pem, s3_snow=S3_SNOW)
+    result = run(home, device)
+    assert result["endpoints"] == {"s3": "https://192.0.2.111", "s3control": "https://192.0.2.110",
+                                   "ec2": "https://192.0.2.10:8243"}
+    config = (home / ".aws" / "config").read_text()
+    assert ("s3 =\n  endpoint_url = https://192.0.2.111\nec2 =\n  endpoint_url = https://192.0.2.10:8243\n"
+            "s3control =\n  endpoint_url = https://192.0.2.110\n") in config
+    assert ["describe-service", "--service-id", "s3-snow"] in device.calls
+    session = boto3.session.Session(profile_name=NAME)
+    assert session.client("s3").meta.endpoint_url == "https://192.0.2.111"
+
+
+def test_a_device_with_the_s3_adapter_keeps_8443_and_asks_no_describe_service(home, pem):
+    device = FakeDevice(pem)
+    assert run(home, device)["endpoints"]["s3"] == "https://192.0.2.10:8443"
+    assert not [call for call in device.calls if call[0] == "describe-service"]
+
+
+def test_s3_on_snow_without_an_object_endpoint_for_this_device_writes_nothing(home, pem):
+    with pytest.raises(SnowballError, match="names no HTTPS object API endpoint"):
+        run(home, FakeDevice(pem, s3_snow=S3_SNOW[:1] + S3_SNOW[2:]))
+    assert not (home / ".aws" / "config").exists()
