@@ -56,4 +56,13 @@ options:
         with the same O(config_path).
     type: path
     version_added: 0.2.0
+  client_timeout:
+    description:
+      - Seconds one run of the client may take; a client that has not answered by then is killed with the processes
+        it started, and the task fails with C(the client did not answer within N s) and the command.
+      - No run goes past the task's C(timeout) keyword, nor past O(fieldops.snowball.snowball_edge_unlock#module:timeout)
+        while unlocking. Above 0, at most 86400.
+    type: int
+    default: 120
+    version_added: 0.3.0
 """

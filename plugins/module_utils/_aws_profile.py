@@ -8,10 +8,17 @@ The profile is what AWS's developer guide sets up by hand, in a form boto3/botoc
 AWS CLI resolve by themselves:
 
 * the shared credentials file: ``[NAME]`` with the key pair;
-* the config file: ``[profile NAME]`` with ``region = snow``, ``ca_bundle`` and
-  ``services = NAME-snowball``, and ``[services NAME-snowball]`` whose ``s3``
-  and ``ec2`` sub-sections hold ``endpoint_url``;
+* the config file: ``[profile NAME]`` with ``region = snow``, ``ca_bundle``, ``services = NAME-snowball`` and
+  the settings for plain, path-style S3 requests (PLAIN_REQUESTS), and ``[services NAME-snowball]`` whose
+  ``s3`` and ``ec2`` sub-sections hold ``endpoint_url``;
 * the device's certificate, the profile's CA bundle.
+
+A device's S3 takes path-style requests only and no chunked bodies (developer guide, "Transferring files using
+the Amazon S3 adapter": path-style access, disableChunkedEncoding). botocore 1.36.0 and AWS CLI 2.23.0 / 1.37.0
+and later send ``aws-chunked`` uploads with trailing checksums by default, which a device refuses with
+NotImplemented, unless ``request_checksum_calculation = when_required`` (read from the profile since those
+versions; older ones never send them, and ignore the key). ``s3`` / ``addressing_style = path`` is read by every
+botocore and AWS CLI that reads ``services`` (botocore 1.31, AWS CLI 2.13).
 """
 
 from __future__ import annotations
@@ -36,9 +43,13 @@ REGION = "snow"
 SERVICES_SUFFIX = "-snowball"
 # Names botocore reads from the environment before the profile (so they would override what we write).
 OVERRIDING_ENVIRONMENT = ("AWS_CA_BUNDLE", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL",
-                          "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_EC2", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+                          "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_EC2", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                          "AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_RESPONSE_CHECKSUM_VALIDATION")
 # A device key has no session token: a stale one beside it would be sent along and break every request.
 _STALE_CREDENTIAL_KEYS = ("aws_session_token", "aws_security_token")
+# What makes today's SDKs send requests a device accepts (see the module docstring), in the profile section.
+PLAIN_REQUESTS = (("request_checksum_calculation", "when_required"), ("response_checksum_validation", "when_required"),
+                  ("s3", {"addressing_style": "path"}))
 _ENV_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})")
 
 
@@ -128,7 +139,7 @@ def write_aws_profile(files, device, check_mode=False, diff=False, warn=None):
     try:
         with locked((files.ca_bundle, files.credentials_path, files.config_path), create=not check_mode):
             plans = [ca_plan] + plan_profile(files.credentials_path, files.config_path, name, device.access_key_id,
-                                             device.secret, files.ca_bundle, device.device_ip)
+                                             device.secret, files.ca_bundle, device.device_ip, device.endpoints)
             changed = apply_plans(plans, check_mode)
     except OSError as error:  # creating, locking or reading; writes are wrapped in apply_plans
         raise _file_error(files.config_path, error) from None
@@ -142,7 +153,7 @@ def write_aws_profile(files, device, check_mode=False, diff=False, warn=None):
         "aws_profile": name,
         "access_key_id": device.access_key_id,
         "device_ip": device.device_ip,
-        "endpoints": endpoint_urls(device.device_ip),
+        "endpoints": dict(device.endpoints),
         "region": REGION,
         "certificate_arns": device.arns,
         "credentials_file": files.credentials_path,
@@ -161,12 +172,14 @@ def credentials_target(name, access_key_id, secret):
                    remove=_STALE_CREDENTIAL_KEYS)
 
 
-def config_targets(name, ca_bundle, device_ip):
+def config_targets(name, ca_bundle, device_ip, endpoints=None):
+    """``endpoints``: {service: URL}, default the S3 adapter's and EC2's on ``device_ip``."""
     services = services_section(name)
     profile = Section("profile %s" % name, lambda header: botocore_name(header, "profile") == name,
-                      {"region": REGION, "ca_bundle": ca_bundle, "services": services})
+                      dict((("region", REGION), ("ca_bundle", ca_bundle), ("services", services)) + PLAIN_REQUESTS))
     endpoints = Section("services %s" % services, lambda header: botocore_name(header, "services") == services,
-                        {service: {"endpoint_url": url} for service, url in endpoint_urls(device_ip).items()})
+                        {service: {"endpoint_url": url}
+                         for service, url in (endpoints or endpoint_urls(device_ip)).items()})
     return [profile, endpoints]
 
 
@@ -214,12 +227,12 @@ def _read_text(path):
                             path=path) from None
 
 
-def plan_profile(credentials_path, config_path, name, access_key_id, secret, ca_bundle, device_ip):
+def plan_profile(credentials_path, config_path, name, access_key_id, secret, ca_bundle, device_ip, endpoints=None):
     """The two INI files' plans (credentials first) for profile ``name``; SnowballError before anything is written."""
     credentials_text, credentials_blocks = edit_ini(_read_text(credentials_path), credentials_path,
                                                     [credentials_target(name, access_key_id, secret)])
     config_text, config_blocks = edit_ini(_read_text(config_path), config_path,
-                                          config_targets(name, ca_bundle, device_ip))
+                                          config_targets(name, ca_bundle, device_ip, endpoints))
     (cred_before, cred_after), = credentials_blocks
     return [
         FilePlan(credentials_path, credentials_text.encode("utf-8"),

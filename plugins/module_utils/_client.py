@@ -10,9 +10,11 @@ import contextlib
 import json
 import os
 import secrets
+import time
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import MANAGEMENT_PORT
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import check_device_ips
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_host
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import normalize_endpoint
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import unlock_ips
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import CONFIG_SUFFIX
@@ -25,6 +27,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client_config i
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import transient_home
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_client_profile_name
+from ansible_collections.fieldops.snowball.plugins.module_utils._process import Overdue
 
 CLIENT_DOWNLOAD = "https://aws.amazon.com/snowball/resources/"
 UNLOCKED, UNLOCKING, LOCKED = "UNLOCKED", "UNLOCKING", "LOCKED"
@@ -32,7 +35,15 @@ UNLOCKED, UNLOCKING, LOCKED = "UNLOCKED", "UNLOCKING", "LOCKED"
 # UnlockStatusState has these three values and no other; NetworkReachabilityState REACHABLE | UNREACHABLE.
 UNLOCK_STATES = (LOCKED, UNLOCKING, UNLOCKED)
 UNREACHABLE = "UNREACHABLE"
+# The client's failures (see _FAILURES) that mean the device did not answer at all.
+UNANSWERED = ("Connection refused", "connect timed out", "No route to host")
 BOOT_MINUTES = 10  # developer guide getting-started-connect.md: ready to unlock "after about 10 minutes"
+# A cluster's node takes longer: the guide's cluster pages allow about 20 minutes before a node rejoins.
+CLUSTER_BOOT_MINUTES = 20
+# How long one client run may take by default: the client answers in seconds (unlock-device returns at once and
+# the device unlocks in the background), so more than this is a client or a device that does not answer.
+CLIENT_TIMEOUT = 120
+MAX_CLIENT_TIMEOUT = 86400
 
 # Options of every module that talks to a device through the client.
 CLIENT_ARGUMENT_SPEC = dict(
@@ -45,6 +56,7 @@ CLIENT_ARGUMENT_SPEC = dict(
     # No default here: the client's own file is resolved in code (_client_config.default_config_path), under the
     # client's Java home, which is not always $HOME (what type=path would expand ~ with).
     config_path=dict(type="path"),
+    client_timeout=dict(type="int", default=CLIENT_TIMEOUT),
 )
 # A saved profile, or the credentials for a transient one: not both (write a profile to keep with
 # fieldops.snowball.snowball_edge_profile).
@@ -81,6 +93,13 @@ class EdgeClient:
         self.environment = None
         self.job_id = params.get("job_id")
         self.device_ips = None  # what --device-ip-addresses gets, for a cluster (see unlock_ips)
+        timeout = params.get("client_timeout")
+        timeout = CLIENT_TIMEOUT if timeout is None else timeout
+        if not 0 < timeout <= MAX_CLIENT_TIMEOUT:
+            raise SnowballError("client_timeout must be a number of seconds above 0 and at most %d (a day), not %r."
+                                % (MAX_CLIENT_TIMEOUT, timeout))
+        self.run_timeout = timeout
+        self.deadline = None  # time.monotonic() by which every client run ends (a module with a timeout sets it)
 
     @contextlib.contextmanager
     def session(self):
@@ -131,7 +150,17 @@ class EdgeClient:
         of the profile's own endpoint. SnowballError, from the failure table, when it exits non-zero.
         ``extra`` is on the command line: never a secret."""
         argv = [self.path, command] + self.credential_args + (["--endpoint", endpoint] if endpoint else []) + list(extra)
-        rc, out, err = self.ctx.run_command(argv, environ_update=self.environment)
+        timeout = self.run_timeout
+        if self.deadline is not None:
+            timeout = max(1, min(timeout, int(self.deadline - time.monotonic() + 0.999)))
+        try:
+            rc, out, err = self.ctx.run_command(argv, environ_update=self.environment, timeout=timeout)
+        except Overdue:
+            raise SnowballError(
+                "snowballEdge %s: the client did not answer within %s s, so it was stopped with the processes it "
+                "started. Check that the device is powered on and on this laptop's network, and that client is the "
+                "Snowball Edge client (`snowballEdge version` answers at once); then run again." % (command, timeout),
+                client_timeout=True) from None
         if rc != 0:
             raise SnowballError(explain_client_failure(command, rc, out, err), client_rc=rc,
                                 client_error=_classify(out, err)[0])
@@ -139,15 +168,47 @@ class EdgeClient:
 
     def describe(self, endpoint=None):
         """Every device as ``{id, ip, state, reachability, association}``; a cluster (without ``endpoint``)
-        lists every node."""
+        lists every node.
+
+        A cluster is asked node by node with describe-device until every listed node is UNLOCKED, and only then
+        with describe-cluster, which also names nodes left out of cluster_ips: the developer guide says
+        describe-cluster reports "every node in an unlocked cluster" (ClusterOverview.md), and unlock-cluster's
+        own answer says to follow the unlock with describe-device, so a device may refuse it before."""
         if self.device_ips and not endpoint:
-            out, err = self.run("describe-cluster", "--device-ip-addresses", *self.device_ips)
+            nodes = [self._describe_node(ip) for ip in self.device_ips]
+            answering = [node for node in nodes if node["reachability"] != UNREACHABLE]
+            if not answering or overall_state(answering) != UNLOCKED:
+                return nodes
+            # Every node that answers is UNLOCKED: describe-cluster also names the others (an unreachable node's id
+            # and association, a node left out of cluster_ips).
+            try:
+                out, err = self.run("describe-cluster", "--device-ip-addresses", *self.device_ips)
+            except SnowballError as error:
+                if error.facts.get("client_error") != "IncorrectDeviceStateException":
+                    raise
+                if len(answering) < len(nodes):
+                    return nodes  # not unlocked while a node does not answer: what the nodes said is all there is
+                raise SnowballError(
+                    "Every node in cluster_ips (%s) is UNLOCKED, but the cluster refuses describe-cluster as not "
+                    "unlocked: a node of the cluster is not in cluster_ips, so the unlock never went to it. List "
+                    "every node's IP in cluster_ips (snowball_unlock_cluster_ips) and run again."
+                    % ", ".join(self.device_ips), devices=nodes) from None
             raw = (json_answer(out, "Devices") or {}).get("Devices")
             if not isinstance(raw, list) or not raw:
                 raise SnowballError(_no_state("describe-cluster", out, err))
             return [parse_device(entry, "describe-cluster", out, err) for entry in raw]
         out, err = self.run("describe-device", endpoint=endpoint)
         return [parse_device(json_answer(out, "UnlockStatus"), "describe-device", out, err)]
+
+    def _describe_node(self, ip):
+        """One listed cluster node by describe-device at its own address; a node that does not answer is
+        UNREACHABLE (its lock state unknown, so LOCKED: nothing is done to it until it answers)."""
+        try:
+            return self.describe(endpoint="https://" + device_host(ip))[0]
+        except SnowballError as error:
+            if error.facts.get("client_error") not in UNANSWERED:
+                raise
+            return {"id": None, "ip": ip, "state": LOCKED, "reachability": UNREACHABLE, "association": None}
 
 
 def json_answer(out, key):

@@ -14,9 +14,10 @@ or raises SnowballError. It runs in one of two shells:
 
 A context has ``params`` (validated), ``check_mode``, ``diff``, ``region``
 and these methods: ``aws_client(service, retry_decorator)``,
-``run_command(argv, environ_update)`` -> (rc, stdout, stderr), ``find_executable(name)``,
-``warn(msg)``, ``progress(msg)`` (a line shown while the task runs, where the shell can) and
-``add_secret(value)``: a value to mask in the result.
+``run_command(argv, environ_update, timeout)`` -> (rc, stdout, stderr) (both run it with _process.run_process,
+which kills the program and its children past ``timeout``), ``find_executable(name)``, ``warn(msg)``,
+``progress(msg)`` (a line shown while the task runs, where the shell can) and ``add_secret(value)``: a value to
+mask in the result.
 Both shells mask the same way (``finish``), so both give the same result.
 """
 
@@ -26,6 +27,7 @@ import signal
 
 from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._process import run_process
 
 # The collection's one mask for a secret in anything it shows (results, diffs, loop items, messages): what
 # ansible-core's remove_values puts in place of a no_log value inside a result.
@@ -70,8 +72,11 @@ class ModuleContext(TaskContext):
         super().__init__(self.ansible_module.params, self.ansible_module.check_mode,
                          self.ansible_module._diff, module)  # pylint: disable=protected-access
 
-    def run_command(self, argv, environ_update=None):
-        return self.ansible_module.run_command(argv, environ_update=environ_update)
+    def run_command(self, argv, environ_update=None, timeout=None):
+        # Not AnsibleModule.run_command: it has no timeout. Its environment (LANG/LC_* = C) is kept.
+        environment = dict(getattr(self.ansible_module, "run_command_environ_update", None) or {})
+        environment.update(environ_update or {})
+        return run_process(argv, environ_update=environment, timeout=timeout)
 
     def find_executable(self, name):
         return self.ansible_module.get_bin_path(name)

@@ -1,16 +1,21 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading an unlocked device's access key and certificate through the Snowball Edge client, as AWS's developer
-guide does by hand (``describe-device``, ``list-access-keys``, ``get-secret-access-key``, ``list-certificates``,
-``get-certificate``). The secret key is never returned in a message, logged or put on a command line."""
+"""Reading an unlocked device's access key, certificate and service endpoints through the Snowball Edge client, as
+AWS's developer guide does by hand (``describe-device``, ``list-access-keys``, ``get-secret-access-key``,
+``list-certificates``, ``get-certificate``, ``list-services``, ``describe-service``). The secret key is never
+returned in a message, logged or put on a command line."""
 
 from __future__ import annotations
 
+import calendar
 import re
 import ssl
+import time
 
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_host
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_ip as normalize_device_ip
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import endpoint_urls
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import same_address
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_DOWNLOAD
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKED
@@ -23,15 +28,29 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._ini import SECT
 # Printable ASCII without spaces: what an INI value keeps as is.
 _SECRET = re.compile(r"[\x21-\x7e]{1,256}\Z")
 PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----")
+# Developer guide, S3 compatible storage on Snow (s3-edge-snow-setting-up.md, using-client-commands.md
+# "describe-service"): a device that runs it lists "s3-snow" in list-services, and describe-service names one
+# HTTPS endpoint for the bucket API (s3control) and one for the object API (s3api) per node, on their own
+# virtual network interface IPs (port 443), each with its node's DeviceId.
+S3_SNOW = "s3-snow"
+HTTPS_PORT = 443
+# Developer guide updating-device.md: describe-device-software prints ``CertificateExpiry: <date>`` (Java's
+# Date.toString, "Thu Jan 01 00:00:00 UTC 1970"; the guide spells the day "Thur"), and a device kept longer
+# than its certificate needs a new one. Warn this many days ahead: time to update before it runs out.
+CERTIFICATE_WARNING_DAYS = 30
+_EXPIRY = re.compile(r"CertificateExpiry\s*:\s*\w+\s+(?P<month>[A-Z][a-z]{2})\s+(?P<day>\d{1,2})\s+"
+                     r"(?P<time>\d{1,2}:\d{2}:\d{2})\s+(?:\S+\s+)?(?P<year>\d{4})")
 
 
 class DeviceCredentials:
     """What one device gave: its IP (the one its certificate names), access key id and secret, and the PEM of
     its certificates with their ARNs. ``secret`` is never part of a result."""
 
-    def __init__(self, device_ip, access_key_id, secret, arns, pem):
+    def __init__(self, device_ip, access_key_id, secret, arns, pem, endpoints=None):
         self.device_ip, self.access_key_id, self.secret = device_ip, access_key_id, secret
         self.arns, self.pem = arns, pem
+        # {service: URL} for the profile: the S3 adapter and EC2 on the device's IP unless it runs S3 on Snow
+        self.endpoints = endpoints or endpoint_urls(device_ip)
 
 
 def read_device_credentials(client, endpoint=None, device_ip=None, wanted_key=None, add_secret=None):
@@ -59,8 +78,48 @@ def read_device_credentials(client, endpoint=None, device_ip=None, wanted_key=No
     if add_secret:
         add_secret(secret)
     arns = choose_certificates(parse_certificates(output("list-certificates")), device_ip)
+    endpoints, s3_arns = endpoint_urls(device_ip), []
+    if S3_SNOW in parse_service_ids(output("list-services")):
+        s3_endpoints, s3_arns = s3_snow_endpoints(output("describe-service", "--service-id", S3_SNOW), device["id"])
+        endpoints.update(s3_endpoints)
+    # The certificate S3 on Snow's endpoints present goes into the bundle too (when it is another one).
+    arns = arns + sorted(set(s3_arns) - set(arns))
     pem = "".join(parse_certificate_pem(output("get-certificate", "--certificate-arn", arn), arn) for arn in arns)
-    return DeviceCredentials(device_ip, access_key_id, secret, arns, pem)
+    return DeviceCredentials(device_ip, access_key_id, secret, arns, pem, endpoints)
+
+
+def parse_service_ids(out):
+    """The service ids from ``list-services`` (``{"ServiceIds": [...]}``)."""
+    ids = _answer(out, "list-services", "ServiceIds")
+    if not isinstance(ids, list) or not all(isinstance(name, str) for name in ids):
+        raise SnowballError(no_answer("list-services", "ServiceIds list"))
+    return ids
+
+
+def s3_snow_endpoints(out, device_id):
+    """``({"s3": object API URL, "s3control": bucket API URL}, [certificate ARNs])`` of this device (its
+    DeviceId; every endpoint when the answer names no device) from ``describe-service --service-id s3-snow``."""
+    listed = _answer(out, "describe-service", "Endpoints")
+    listed = [entry for entry in listed if isinstance(entry, dict)] if isinstance(listed, list) else []
+    own = [entry for entry in listed if entry.get("DeviceId") in (None, device_id)]
+    urls, arns = {}, []
+    for entry in own:
+        description = str(entry.get("Description") or "").lower()
+        service = "s3" if "object" in description else "s3control" if "bucket" in description else None
+        host = device_host(str(entry.get("Host") or ""))
+        if not service or service in urls or str(entry.get("Protocol", "https")).lower() != "https" or not host:
+            continue
+        port = entry.get("Port") or HTTPS_PORT
+        urls[service] = "https://%s%s" % (host, "" if port == HTTPS_PORT else ":%s" % port)
+        arn = (entry.get("CertificateAssociation") or {}).get("CertificateArn")
+        if isinstance(arn, str) and arn.startswith("arn:"):
+            arns.append(arn)
+    if "s3" not in urls:
+        raise SnowballError("The device runs S3 compatible storage on Snow (list-services names s3-snow), but "
+                            "snowballEdge describe-service --service-id s3-snow names no HTTPS object API endpoint "
+                            "for it (device %s). Start the service's interfaces as the developer guide's \"Setting "
+                            "up S3 compatible storage on Snow\" says, then run again." % device_id)
+    return urls, arns
 
 
 def parse_access_key_ids(out):
@@ -169,3 +228,38 @@ def _answer(out, command, key):
                             "client (download it from %s) and run `snowballEdge %s` by hand to see what it says."
                             % (command, CLIENT_DOWNLOAD, command))
     return answer.get(key)
+
+
+def certificate_expiry(out):
+    """Epoch seconds of the ``CertificateExpiry`` describe-device-software printed, None when there is none (the
+    zone is taken as UTC: hours do not matter to a warning counted in days)."""
+    match = _EXPIRY.search(out or "")
+    if not match:
+        return None
+    try:
+        parsed = time.strptime("%s %s %s %s" % (match.group("month"), match.group("day"), match.group("time"),
+                                                match.group("year")), "%b %d %H:%M:%S %Y")
+    except ValueError:
+        return None
+    return calendar.timegm(parsed)
+
+
+def certificate_warning(client, endpoint=None, now=None):
+    """The warning for a device whose certificate expires within CERTIFICATE_WARNING_DAYS, else None. A device
+    or client that does not report the expiry gets none (the command is newer than some devices)."""
+    try:
+        out = client.run("describe-device-software", endpoint=endpoint)[0]
+    except SnowballError:
+        return None
+    expires = certificate_expiry(out)
+    now = time.time() if now is None else now
+    if expires is None or expires - now >= CERTIFICATE_WARNING_DAYS * 86400:
+        return None
+    days = int((expires - now) // 86400)
+    when = time.strftime("%Y-%m-%d", time.gmtime(expires))
+    state = ("expired on %s" % when) if expires <= now else ("expires on %s, in %d days" % (when, days))
+    return ("The certificate of the device%s %s: HTTPS clients (the AWS CLI, boto3, the client) refuse it once "
+            "it has expired. Update the device's software as the developer guide's \"Updating your device\" "
+            "says (a device kept beyond its certificate's days needs a new one), or contact AWS Support; then write "
+            "its AWS profile again (fieldops.snowball.snowball_edge_credentials) so that it holds the new "
+            "certificate." % (" at " + endpoint[len("https://"):] if endpoint else "", state))

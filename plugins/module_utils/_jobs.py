@@ -89,6 +89,10 @@ def job_problem(metadata, now=None, parts=None):
         return main
     if state != RELEASED_STATE:
         advice = STATE_ADVICE.get(state, "its manifest and unlock code are released only while it is WithCustomer.")
+        if state == "InProgress" and metadata.get("JobType") == "EXPORT":
+            # developer guide jobstatuses.md: an export job is in progress while AWS exports the data onto the
+            # device, before it ships; an import job, after the device came back
+            advice = "AWS is exporting the data onto the device. " + _NOT_YET
         return "Job %s is not usable: %s (state %s)" % (job_id, advice, state)
     created = metadata.get("CreationDate")
     # A long-term-pricing job (JobMetadata.LongTermPricingId) may be kept longer: whether AWS still releases its

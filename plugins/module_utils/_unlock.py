@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_host
-from ansible_collections.fieldops.snowball.plugins.module_utils._client import BOOT_MINUTES
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLUSTER_BOOT_MINUTES
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import LOCKED
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKED
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKING
@@ -111,8 +111,8 @@ class Unlocker:
             if device["reachability"] == UNREACHABLE and _key(device) not in self.warned:
                 self.warned.add(_key(device))
                 self.ctx.warn("Cluster node %s is UNREACHABLE (%s, association %s); still waiting for it: check that it "
-                              "is powered on and on the network. A node needs about %d minutes after power-on."
-                              % (_label(device), device["state"], device["association"], BOOT_MINUTES))
+                              "is powered on and on the network. A cluster node needs about %d minutes after power-on."
+                              % (_label(device), device["state"], device["association"], CLUSTER_BOOT_MINUTES))
 
 
 def _key(device):
@@ -143,17 +143,21 @@ def awaited(devices, listed=None):
 def _timeout_advice(devices):
     if any(device["reachability"] == UNREACHABLE for device in devices if device["state"] != UNLOCKED):
         return ("An UNREACHABLE node does not answer the others: check that it is powered on, cabled and has the IP "
-                "shown; a node needs about %d minutes after power-on. Once it answers, run again (it is unlocked with "
-                "the cluster's code and manifest)." % BOOT_MINUTES)
+                "shown; a cluster node needs about %d minutes after power-on. Once it answers, run again (it is unlocked "
+                "with the cluster's code and manifest)." % CLUSTER_BOOT_MINUTES)
     return "Unlocking can take several minutes: raise timeout, and check the device's display."
 
 
 def refused_message(refused, job_id):
     names = ", ".join(_label(device) for device in refused)
     mismatch = ""
-    reported = sorted({device["id"] for device in refused if device["id"] and job_id and device["id"] != job_id})
+    # Only a cluster node's DeviceId is a job id (developer guide ClusterOverview.md: "A node ID is the same as the
+    # job ID"); a stand-alone device's is its own, never equal to its job's, so comparing would always accuse it.
+    reported = sorted({device["id"] for device in refused
+                       if device["association"] and device["id"] and job_id and device["id"] != job_id})
     if reported and len(refused) == 1:
-        mismatch = " The profile is for job %s, but the device reports job %s." % (job_id, reported[0])
+        mismatch = (" The node reports job %s and the profile is for job %s: check that both are jobs of this "
+                    "cluster." % (reported[0], job_id))
     return ("The device at %s refused the unlock: it accepted the command, then went back to LOCKED, so it did not "
             "accept the manifest and unlock code it was given.%s Check that the job id on the device's display is the "
             "job the manifest and code are from (a cluster's nodes all take the cluster's one manifest and code), "

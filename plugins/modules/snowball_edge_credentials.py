@@ -18,6 +18,14 @@ description:
   - The key pair goes to the shared credentials file, section C([NAME]); the config file gets C([profile NAME])
     with C(region = snow), C(ca_bundle) and C(services = NAME-snowball), and C([services NAME-snowball]) with
     the C(endpoint_url) of C(s3) (C(https://IP:8443)) and C(ec2) (C(https://IP:8243)).
+  - A device that runs Amazon S3 compatible storage on Snow (C(snowballEdge list-services) names C(s3-snow)) serves
+    S3 on the endpoints C(describe-service --service-id s3-snow) names for it, HTTPS 443 on its own interface IPs,
+    not on 8443; its profile then gets C(s3) (the object API endpoint) and C(s3control) (the bucket API endpoint)
+    from there, and C(ec2) stays on C(https://IP:8243).
+  - The profile also asks for plain, path-style S3 requests (C(request_checksum_calculation = when_required),
+    C(response_checksum_validation = when_required), and C(s3) with C(addressing_style = path)), because a device refuses
+    the C(aws-chunked) uploads with trailing checksums that botocore 1.36, AWS CLI 1.37 and AWS CLI 2.23 and later
+    send by default (C(NotImplemented)), and has no DNS for bucket names.
   - Every other profile, section, key and comment in both files is kept as it was. Both files, and the CA
     bundle, are written atomically with mode 0600, and only when their content changes.
   - The secret key is never returned, logged, shown in a diff or put on a command line; the client prints it on
@@ -59,8 +67,11 @@ notes:
     E(AWS_CONFIG_FILE)), else C(~/.aws/credentials) and C(~/.aws/config). A symbolic link there is refused.
   - E(AWS_CA_BUNDLE), E(AWS_DEFAULT_REGION), E(AWS_REGION) and E(AWS_ENDPOINT_URL) (and its service variants) take
     precedence over the profile in the AWS CLI and SDKs; the module warns when they are set.
-  - Wherever the profile is used, it needs botocore 1.31 or later (boto3, AWS CLI v1) or an AWS CLI v2 that reads
-    service-specific endpoints.
+  - Wherever the profile is used, it needs botocore 1.31 or later (boto3, AWS CLI v1 1.29) or AWS CLI v2 2.13 or
+    later, which read service-specific endpoints. Older versions that do not read C(request_checksum_calculation)
+    (before botocore 1.36) do not send chunked uploads either.
+  - E(AWS_REQUEST_CHECKSUM_CALCULATION) and E(AWS_RESPONSE_CHECKSUM_VALIDATION) set to C(when_supported) override
+    the profile and make uploads fail with C(NotImplemented); the module warns when they are set.
   - A device makes a new certificate when it is unlocked with another IP address; run the module again then.
   - With O(cluster_ips), each node is asked at its own address (C(--endpoint https://IP) beside the client's
     credentials). Every node is checked before the first file is written, so a node that is not unlocked fails
@@ -111,7 +122,7 @@ region:
   type: str
   sample: snow
 endpoints:
-  description: The profile's service endpoints.
+  description: The profile's service endpoints (C(s3), C(ec2), and C(s3control) on a device with S3 on Snow).
   returned: without O(cluster_ips)
   type: dict
   sample: {"s3": "https://192.0.2.10:8443", "ec2": "https://192.0.2.10:8243"}

@@ -45,6 +45,8 @@ options:
     default: 10
 notes:
   - Check mode reports whether the device would be unlocked and touches nothing on it.
+  - Once the device is unlocked, it is asked for its certificate's expiry (C(describe-device-software)); a
+    certificate that expires within 30 days, or has expired, is named in a warning that says what to do.
   - A device needs about 10 minutes after power-on before it can be unlocked; until then it is unreachable.
 seealso:
   - module: fieldops.snowball.snowball_edge_profile
@@ -106,6 +108,7 @@ elapsed:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._addresses import device_host
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_ARGUMENT_RULES
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_ARGUMENT_SPEC
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import LOCKED
@@ -115,6 +118,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client import d
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import manifest_failure
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import overall_state
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
+from ansible_collections.fieldops.snowball.plugins.module_utils._device_credentials import certificate_warning
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_job_id
 from ansible_collections.fieldops.snowball.plugins.module_utils._unlock import Unlocker
@@ -142,6 +146,7 @@ def run(ctx):
             raise SnowballError("%s must be a number of seconds above 0 and at most %d (a day), not %r."
                                 % (name, MAX_WAIT_SECONDS, params[name]))
     client = EdgeClient(ctx)
+    client.deadline = started + params["timeout"]  # no client run outlasts the task's own timeout
     changed = False
     try:
         with client.session():
@@ -156,10 +161,20 @@ def run(ctx):
                         devices = unlocker.wait_unlocked(params["timeout"], params["poll_interval"], started)
                     else:
                         devices = unlocker.describe()
+            if overall_state(devices) == UNLOCKED and not ctx.check_mode:
+                _warn_certificates(client)
     except SnowballError as error:
         error.facts.update(changed=changed, elapsed=round(time.monotonic() - started, 1))
         raise manifest_failure(error, params) from None
     return dict(changed=changed, elapsed=round(time.monotonic() - started, 1), **device_result(devices))
+
+
+def _warn_certificates(client):
+    """A certificate that runs out within 30 days is named once the device (each node) answers UNLOCKED."""
+    for endpoint in ["https://" + device_host(ip) for ip in client.device_ips] if client.device_ips else [None]:
+        warning = certificate_warning(client, endpoint)
+        if warning:
+            client.ctx.warn(warning)
 
 
 def main():

@@ -82,6 +82,18 @@ jobs:
       description: The cluster the job belongs to, if any.
       type: str
       returned: when the job is part of a cluster
+    snowball_type:
+      description: The device type ordered, for example C(V3_5C) or C(V3_5S).
+      type: str
+      returned: when AWS reports it
+      sample: V3_5C
+    remote_management:
+      description:
+        - Whether the device is managed remotely with AWS OpsHub or AWS IoT (C(INSTALLED_ONLY),
+          C(INSTALLED_AUTOSTART), C(NOT_INSTALLED)), as the job's C(RemoteManagement) says.
+      type: str
+      returned: when AWS reports it
+      sample: INSTALLED_ONLY
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

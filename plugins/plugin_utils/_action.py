@@ -103,6 +103,7 @@ class SnowballAction(ActionBase):
         """Run the module on the path that fits the task; ``overrides`` replace task arguments
         (None removes one). Returns the result, censored when it carries a secret."""
         spec = self.argument_spec()
+        overrides = dict(overrides or {}, **self._client_deadline(spec))
         if self.in_process(task_vars):
             # What the task's environment keyword gives a shipped module, this worker process gets (it runs
             # this one task and exits), so option fallbacks and the client see the same environment.
@@ -132,6 +133,16 @@ class SnowballAction(ActionBase):
         if carries_secret(result):
             result["_ansible_no_log"] = True
         return result
+
+    def _client_deadline(self, spec):
+        """No client run outlives the task's ``timeout`` keyword: a second under it, so that the client's own
+        failure is reported rather than the task's timeout (a shipped module never learns of that one)."""
+        timeout = getattr(self._task, "timeout", None)
+        if "client_timeout" not in spec or not timeout:
+            return {}
+        limit = max(1, int(timeout) - 1)
+        given = self.validated().get("client_timeout") or limit
+        return {"client_timeout": limit} if given > limit else {}
 
     def in_process(self, task_vars):
         wanted = self._templar.template(task_vars.get(IN_PROCESS_VARIABLE, True))

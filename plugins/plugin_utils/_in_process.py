@@ -14,7 +14,6 @@ import pwd
 import shutil
 import signal
 import stat
-import subprocess
 import threading
 
 try:
@@ -28,7 +27,6 @@ except ImportError:
     HAS_BOTOCORE = False
 
 from ansible.module_utils.common.parameters import remove_values
-from ansible.module_utils.common.text.converters import to_text
 from ansible.utils.display import Display
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import _get_user_agent_string
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import _merge_botocore_config
@@ -39,6 +37,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._aws_errors impo
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import TaskContext
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import finish
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._process import run_process
 
 display = Display()
 
@@ -129,14 +128,9 @@ class ActionContext(TaskContext):
         # stderr, as warnings are: a stdout callback that prints JSON (json, AWX's) keeps a document of its own.
         display.display("[%s] %s" % (self.host, msg) if self.host else msg, stderr=True)
 
-    def run_command(self, argv, environ_update=None):
-        try:
-            process = subprocess.run(argv, env=dict(os.environ, **(environ_update or {})), stdin=subprocess.DEVNULL,
-                                     capture_output=True, check=False)
-        except OSError as error:
-            raise SnowballError("Could not run %s: %s" % (argv[0], error.strerror or error)) from None
-        return (process.returncode, to_text(process.stdout, errors="surrogate_or_replace"),
-                to_text(process.stderr, errors="surrogate_or_replace"))
+    @staticmethod
+    def run_command(argv, environ_update=None, timeout=None):
+        return run_process(argv, environ_update=environ_update, timeout=timeout)
 
     @staticmethod
     def find_executable(name):
@@ -169,7 +163,7 @@ def cleanups_run_on_interrupt():
     """On Ctrl-C or SIGTERM, ansible-playbook signals each worker, whose handler signals the worker's process
     group and exits at once: no ``finally`` runs, and a transient profile (in-process) would stay on disk
     with the code. For the time the task runs, a signal raises instead, so every cleanup runs (a running
-    client is killed by subprocess); then ansible-core's own handler takes over as before."""
+    client is killed with its children by _process.run_process); then ansible-core's own handler takes over as before."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

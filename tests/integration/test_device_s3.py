@@ -5,7 +5,8 @@
 (tests/standins/s3_device.py) on the device's own IP and port, in a network namespace the test creates so that
 nothing leaves the machine.
 
-With a profile that asks for plain, path-style requests (request_checksum_calculation and
+The profile is the one snowball_edge_credentials writes (a real ansible-playbook run against the simulated client,
+whose device has the endpoint's certificate and key pair): with it, which asks for plain, path-style requests (request_checksum_calculation and
 response_checksum_validation when_required, s3 addressing_style path), uploads, downloads and listings work; the
 same profile without those settings is refused with the device's NotImplemented, as real devices refuse today's
 SDKs (github.com/ansible-collections/amazon.aws/issues/1866). Which keys each SDK reads: botocore/configprovider.py
@@ -28,6 +29,7 @@ import sys
 
 import pytest
 
+from ansible_collections.fieldops.snowball.tests.integration.test_device import profile_task, run, task, unlock_task
 from ansible_collections.fieldops.snowball.tests.standins import netns
 from ansible_collections.fieldops.snowball.tests.standins.s3_device import KINDS, DeviceS3Server, DeviceS3Store
 from ansible_collections.fieldops.snowball.tests.standins.s3_device import write_device_certificate
@@ -41,9 +43,9 @@ pytestmark = pytest.mark.skipif(UNAVAILABLE is not None, reason="needs a private
 
 
 def write_aws_profile(home, endpoint_url, ca_bundle, access_key, secret_key, plain_requests=True):
-    """An AWS CLI/SDK profile for the device, shaped as snowball_edge_credentials writes one (region snow, the
-    device's certificate as ca_bundle, a services section with the S3 endpoint); ``plain_requests`` adds the
-    settings that make today's SDKs send what a device accepts. Returns the environment that selects it."""
+    """An AWS CLI/SDK profile for the device written by hand (region snow, the device's certificate as
+    ca_bundle, a services section with the S3 endpoint): the control, without ``plain_requests``, shows what the
+    endpoint refuses; with it, the settings alone (the endpoint's own tests). Returns the environment."""
     aws = os.path.join(home, ".aws")
     os.makedirs(aws, mode=0o700, exist_ok=True)
     config = configparser.ConfigParser()
@@ -63,13 +65,22 @@ def write_aws_profile(home, endpoint_url, ca_bundle, access_key, secret_key, pla
 
 
 class Device:
-    """A device's S3 endpoint in its own namespace, and the way to run clients beside it."""
+    """A device's S3 endpoint in its own namespace, and the way to run clients beside it. With ``site``, the
+    simulated device at IP has the endpoint's certificate and key pair, so the module can write its profile."""
 
-    def __init__(self, root, kind):
-        self.root = str(root)
-        self.access_key = "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _char in range(16))
-        self.secret_key = secrets.token_urlsafe(30)[:40]
+    def __init__(self, root, kind, site=None):
+        self.root, self.site = str(root), site
         self.certificate = write_device_certificate(self.root, IP)
+        if site is None:
+            self.access_key = "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits)
+                                               for _char in range(16))
+            self.secret_key = secrets.token_urlsafe(30)[:40]
+        else:
+            with open(self.certificate[0], encoding="ascii") as handle:
+                pem = handle.read()
+            # S3 on Snow's bucket and object interfaces on the device's own IP: the namespace has that one address
+            self.job_id = site.add_device(ip=IP, s3=kind, s3_snow_ips=[IP, IP], certificate_pem=pem)
+            (self.access_key, self.secret_key), = site.access_keys(IP).items()
         self.namespace = netns.NetworkNamespace([IP])
         try:
             self.server = self.namespace.run(DeviceS3Server, IP, self.certificate, self.access_key, self.secret_key,
@@ -83,9 +94,13 @@ class Device:
         self.namespace.close()
 
     def profile(self, plain_requests=True):
-        home = os.path.join(self.root, "home-plain" if plain_requests else "home-control")
-        return write_aws_profile(home, self.server.endpoint_url, self.certificate[0], self.access_key,
-                                 self.secret_key, plain_requests)
+        """The environment that selects the profile: the module's (the site's unlock and credentials tasks) or,
+        without ``plain_requests``, a control profile written by hand without the plain-request settings."""
+        if not plain_requests or self.site is None:
+            home = os.path.join(self.root, "home-plain" if plain_requests else "home-control")
+            return write_aws_profile(home, self.server.endpoint_url, self.certificate[0], self.access_key,
+                                     self.secret_key, plain_requests)
+        return module_profile(self.site, self.job_id, self.server.endpoint_url)
 
     def boto3(self, environment, work):
         """``work(s3_client)`` inside the namespace, with only ``environment`` choosing the profile."""
@@ -136,9 +151,25 @@ class Device:
         return self.namespace.run(inside)
 
 
+def module_profile(site, job_id, endpoint_url):
+    """Unlock the simulated device and let snowball_edge_credentials write profile PROFILE into the site's
+    home; returns the environment that selects it (the files botocore reads there)."""
+    tasks = profile_task(site, job_id, IP) + unlock_task() + """
+    - name: Credentials
+      fieldops.snowball.snowball_edge_credentials:
+        profile: dev
+        aws_profile: %s
+""" % PROFILE
+    result = task(run(site, tasks), "Credentials")
+    # the written URL leaves HTTPS's own port 443 out
+    assert result.get("failed") is not True and result["endpoints"]["s3"] == endpoint_url.replace(":443", ""), result
+    return {"HOME": site.home, "AWS_CONFIG_FILE": result["config_file"],
+            "AWS_SHARED_CREDENTIALS_FILE": result["credentials_file"], "AWS_PROFILE": PROFILE}
+
+
 @pytest.fixture(params=sorted(KINDS), ids=["S3 adapter on 8443", "S3 on Snow on 443"])
-def device(request, tmp_path):
-    device = Device(tmp_path, request.param)
+def device(request, tmp_path, site):
+    device = Device(tmp_path, request.param, site)
     yield device
     device.close()
 

@@ -8,8 +8,6 @@ waiting."""
 
 from __future__ import annotations
 
-import pytest
-
 from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, device_vars
 
 IP = "192.0.2.10"
@@ -26,8 +24,6 @@ def unlocked_then_cut(site, **host_vars):
     return job_id, hosts
 
 
-@pytest.mark.xfail(strict=True, reason="the role still calls DescribeJob and GetJobUnlockCode before it unlocks from "
-                   "a saved profile; remove this mark once it does not")
 def test_after_a_power_cut_the_role_unlocks_again_from_the_saved_profile_with_no_aws_call(site):
     _job_id, hosts = unlocked_then_cut(site)
     again = site.playbook(ROLE_PLAY, hosts=hosts)
@@ -45,3 +41,20 @@ def test_after_a_power_cut_without_a_kept_profile_the_role_fetches_the_code_agai
     # the job's state and its code; the manifest kept beside the client config still opens with that code
     assert site.world.count() == 2 and site.world.count("GetJobUnlockCode") == 1
     assert len(site.client_invocations("unlock-device")) == 2
+
+
+def test_a_certificate_that_runs_out_within_30_days_is_warned_about_once_unlocked(site):
+    job_id = site.add_device(certificate_days=12)
+    process = site.playbook(ROLE_PLAY, hosts={"bench": device_vars(site, job_id)})
+    assert process.returncode == 0, process.stdout + process.stderr
+    said = " ".join((process.stdout + process.stderr).split())
+    assert "The certificate of the device expires on" in said and ("in 11 days" in said or "in 12 days" in said)
+    assert "Updating your device" in said
+
+
+def test_a_certificate_with_months_left_is_not_warned_about(site):
+    job_id = site.add_device(certificate_days=200)
+    process = site.playbook(ROLE_PLAY, hosts={"bench": device_vars(site, job_id)})
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "The certificate of the device" not in process.stdout + process.stderr
+    assert site.client_invocations("describe-device-software")  # it was asked

@@ -51,11 +51,10 @@ SIMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snowball_e
 TEST_PATH = os.environ.get("FIELDOPS_SNOWBALL_TEST_PATH", "in_process")
 if TEST_PATH not in ("in_process", "module"):
     raise ValueError("FIELDOPS_SNOWBALL_TEST_PATH must be in_process or module, not %r" % TEST_PATH)
-# Whether describe-cluster is refused while the cluster is not unlocked (the developer guide's stricter reading,
-# see snowball_edge_sim). False keeps the lenient stand-in the collection was built against; a Site can choose
-# either, and FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUSTER=1 runs a whole suite under it. The default becomes True
-# once the collection follows a cluster's unlock with describe-device.
-STRICT_DESCRIBE_CLUSTER = os.environ.get("FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUSTER", "0") == "1"
+# Whether describe-cluster is refused while the cluster is not unlocked: the developer guide's stricter reading
+# (see snowball_edge_sim), the default. A Site can choose either, and FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUSTER=0
+# runs a whole suite under the lenient reading, which the collection must work under too.
+STRICT_DESCRIBE_CLUSTER = os.environ.get("FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUSTER", "1") == "1"
 # DG updating-device.md: the device's certificate needs renewing for a device kept "more than 360 days".
 CERTIFICATE_DAYS = 360
 
@@ -162,9 +161,10 @@ class Site:
             expires = job["metadata"]["CreationDate"] + CERTIFICATE_DAYS * 86400
         else:
             expires = time.time() + certificate_days * 86400
+        # ``certificate_pem``: a certificate made by the test (whose key serves the device's S3 in a namespace)
+        certificate_pem = options.pop("certificate_pem", None) or build_certificate(ip, "Snowball Edge " + ip)[0]
         device = make_device(ip, job["metadata"]["JobId"], job["unlock_code"], job["manifest"],
-                             certificate_pem=build_certificate(ip, "Snowball Edge " + ip)[0],
-                             certificate_expires=expires, **options)
+                             certificate_pem=certificate_pem, certificate_expires=expires, **options)
         self.devices.append(device)
         # into the live table: rewriting it from self.devices would undo what the client did to the others
         with devices_locked(self.sim_state) as devices:

@@ -20,10 +20,11 @@ class FakeTask:
     def __init__(self, device, client_path, params, check_mode=False, diff=False):
         self.device, self.client_path = device, client_path
         self.params, self.check_mode, self.diff, self.region = params, check_mode, diff, None
-        self.warnings, self.secrets, self.endpoints, self.argvs, self.lines = [], [], [], [], []
+        self.warnings, self.secrets, self.endpoints, self.argvs, self.lines, self.timeouts = [], [], [], [], [], []
 
-    def run_command(self, argv, environ_update=None):  # pylint: disable=unused-argument
+    def run_command(self, argv, environ_update=None, timeout=None):  # pylint: disable=unused-argument
         self.argvs.append(list(argv))
+        self.timeouts.append(timeout)
         rest = list(argv[4:])  # argv: client, command, --profile, NAME, ...
         endpoint = None
         if rest[:1] == ["--endpoint"]:
@@ -53,6 +54,6 @@ def make_task(device, home, client_directory, check_mode=False, diff=False, **pa
             handle.write("#!/bin/sh\nexit 99\n")
         os.chmod(client, stat.S_IRWXU)
     base = {"profile": "bench", "endpoint": None, "manifest_path": None, "unlock_code": None, "client": client,
-            "cluster_ips": None, "config_path": os.path.join(str(home), CONFIG_SUFFIX)}
+            "cluster_ips": None, "config_path": os.path.join(str(home), CONFIG_SUFFIX), "client_timeout": 120}
     base.update(params)
     return FakeTask(device, client, base, check_mode=check_mode, diff=diff)

@@ -193,7 +193,23 @@ def test_describe_cluster_before_the_unlock_is_refused_under_the_stricter_readin
         site.close()
 
 
-def test_describe_cluster_before_the_unlock_answers_under_the_default_reading(site):
+def test_describe_cluster_before_the_unlock_answers_under_the_lenient_reading(tmp_path):
+    from ansible_collections.fieldops.snowball.tests.standins.harness import Site  # pylint: disable=import-outside-toplevel
+
+    site = Site(tmp_path, strict_describe_cluster=False)
+    try:
+        lenient_then_strict(site)
+    finally:
+        site.close()
+
+
+def test_the_stricter_reading_is_the_default(site):
+    cluster = site.add_cluster(["192.0.2.21", "192.0.2.22"])
+    assert error_code(client(site, "describe-cluster", "--device-ip-addresses", *cluster.ips,
+                             *with_credentials(site, cluster.job_ids[0], "192.0.2.21"))) == "IncorrectDeviceStateException"
+
+
+def lenient_then_strict(site):
     cluster = site.add_cluster(["192.0.2.21", "192.0.2.22"])
     described = json.loads(answer(site, cluster.job_ids[0], "describe-cluster", "--device-ip-addresses",
                                   *cluster.ips, ip="192.0.2.21"))

@@ -17,6 +17,19 @@ SECRET = "Canary/Secret+Key0123456789abcdefghijKLM"
 NEW_SECRET = "Rotated/Secret+Key0123456789abcdefghijKL"
 ARN = "arn:aws:snowball-device:::certificate/78EXAMPLE516EXAMPLEf538EXAMPLEa7"
 NAME = "snowball-bench"
+# describe-service --service-id s3-snow as the developer guide's example shapes it (using-client-commands.md): a
+# bucket and an object API endpoint per node, on their own interface IPs, HTTPS 443, with the node's DeviceId.
+S3_SNOW = [
+    {"Protocol": "https", "Port": 443, "Host": "192.0.2.110", "CertificateAssociation": {"CertificateArn": ARN},
+     "Description": "s3-snow bucket API endpoint", "DeviceId": "JID123e4567-e89b-12d3-a456-426655440000",
+     "Status": {"State": "ACTIVE"}},
+    {"Protocol": "https", "Port": 443, "Host": "192.0.2.111", "CertificateAssociation": {"CertificateArn": ARN},
+     "Description": "s3-snow object API endpoint", "DeviceId": "JID123e4567-e89b-12d3-a456-426655440000",
+     "Status": {"State": "ACTIVE"}},
+    # another node of its cluster: not this device's
+    {"Protocol": "https", "Port": 443, "Host": "192.0.2.121", "Description": "s3-snow object API endpoint",
+     "DeviceId": "JIDother0-e89b-12d3-a456-426655440000", "Status": {"State": "ACTIVE"}},
+]
 
 
 def jackson(value):
@@ -25,10 +38,13 @@ def jackson(value):
 
 
 class FakeDevice:
-    """The four credential commands and describe-device, with the documented output; records every call."""
+    """The four credential commands, describe-device and the service commands, with the documented output;
+    records every call."""
 
-    def __init__(self, pem, state="UNLOCKED", keys=None, certificates=None, ip=IP):
+    def __init__(self, pem, state="UNLOCKED", keys=None, certificates=None, ip=IP, s3_snow=None):
         self.state, self.ip = state, ip
+        # describe-service --service-id s3-snow's Endpoints when the device runs S3 on Snow, else None (the adapter)
+        self.s3_snow = s3_snow
         self.keys = {KEY: SECRET} if keys is None else keys
         self.certificates = [(ARN, [ip], pem)] if certificates is None else certificates
         self.calls = []
@@ -51,6 +67,10 @@ class FakeDevice:
         if command == "list-certificates":
             return 0, jackson({"Certificates": [{"CertificateArn": arn, "SubjectAlternativeNames": names}
                                                 for arn, names, _pem in self.certificates]}), ""
+        if command == "list-services":  # DG using-client-commands.md "list-services"
+            return 0, jackson({"ServiceIds": ["s3-snow" if self.s3_snow else "s3", "ec2"]}), ""
+        if command == "describe-service" and self.s3_snow and args[args.index("--service-id") + 1] == "s3-snow":
+            return 0, jackson({"ServiceId": "s3-snow", "Status": {"State": "ACTIVE"}, "Endpoints": self.s3_snow}), ""
         if command == "get-certificate":
             arn = args[args.index("--certificate-arn") + 1]
             return 0, next(pem for known, _names, pem in self.certificates if known == arn), ""

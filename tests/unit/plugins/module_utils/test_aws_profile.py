@@ -98,7 +98,9 @@ def test_writes_a_working_profile(home, pem):
     assert (aws / "credentials").read_text() == "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (
         NAME, KEY, SECRET)
     assert (aws / "config").read_text() == (
-        "[profile {0}]\nregion = snow\nca_bundle = {1}\nservices = {0}-snowball\n\n[services {0}-snowball]\n"
+        "[profile {0}]\nregion = snow\nca_bundle = {1}\nservices = {0}-snowball\n"
+        "request_checksum_calculation = when_required\nresponse_checksum_validation = when_required\n"
+        "s3 =\n  addressing_style = path\n\n[services {0}-snowball]\n"
         "s3 =\n  endpoint_url = https://192.0.2.10:8443\nec2 =\n  endpoint_url = https://192.0.2.10:8243\n"
     ).format(NAME, ca_bundle)
     with open(ca_bundle, encoding="ascii") as handle:
@@ -109,7 +111,7 @@ def test_writes_a_working_profile(home, pem):
     assert secrets == [SECRET] and warnings == []
     # Only the access key id goes on the client's command line.
     assert [call[0] for call in device.calls] == ["describe-device", "list-access-keys", "get-secret-access-key",
-                                                  "list-certificates", "get-certificate"]
+                                                  "list-certificates", "list-services", "get-certificate"]
     assert not any(SECRET in arg for call in device.calls for arg in call)
 
 
@@ -346,6 +348,10 @@ def test_parallel_runs_keep_each_others_profiles(home, pem):
 class Sent(Exception):
     """Raised instead of sending a request: no network needed."""
 
+    @classmethod
+    def throw(cls):
+        raise cls()
+
 
 def test_real_boto3_resolves_the_written_profile(home, pem, tmp_path, monkeypatch):
     files = tmp_path / "aws"
@@ -376,3 +382,17 @@ def test_real_boto3_resolves_the_written_profile(home, pem, tmp_path, monkeypatc
     assert sent[0].url.startswith("https://192.0.2.10:8443/field-data")
     authorization = sent[0].headers["Authorization"].decode()
     assert "Credential=%s/" % KEY in authorization and "/snow/s3/aws4_request" in authorization
+
+
+def test_boto3_with_the_written_profile_uploads_plain_path_style_bodies(home, pem):
+    # A device refuses aws-chunked bodies and trailing checksums (NotImplemented), which botocore 1.36 and later
+    # send by default; the profile's request_checksum_calculation = when_required turns them off.
+    run(home, FakeDevice(pem))  # into the home's ~/.aws, where boto3 looks (the fixture unset every AWS_ variable)
+    s3, sent = boto3.session.Session(profile_name=NAME).client("s3"), []
+    s3.meta.events.register("before-send", lambda request, **_kwargs: sent.append(request) or Sent.throw())
+    with pytest.raises(Sent):
+        s3.put_object(Bucket="field-data", Key="notes.txt", Body=b"field notes\n")
+    headers = {key.lower(): str(value) for key, value in sent[0].headers.items()}
+    assert sent[0].url == "https://192.0.2.10:8443/field-data/notes.txt" and "x-amz-trailer" not in headers
+    assert "aws-chunked" not in headers.get("content-encoding", "") and "STREAMING-" not in str(headers)
+    assert s3.meta.config.s3["addressing_style"] == "path"

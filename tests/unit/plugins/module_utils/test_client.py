@@ -7,10 +7,13 @@ generated Go client (aws/eks-anywhere, internal/aws-sdk-go-v2/service/snowballde
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _client
 from ansible_collections.fieldops.snowball.plugins.module_utils import _client_config
+from ansible_collections.fieldops.snowball.plugins.module_utils import _process
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import IP
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import SECRET
@@ -133,7 +136,9 @@ def test_describe_cluster_past_a_notice(fake_task, tmp_path):
         devices = client.describe()
     assert [(device["ip"], device["state"], device["reachability"]) for device in devices] == \
         [(IP, "UNLOCKED", "REACHABLE"), ("192.0.2.11", "LOCKED", "UNREACHABLE")]
-    assert task.argvs[0][1:] == ["describe-cluster", "--profile", "bench", "--device-ip-addresses", IP, "192.0.2.11"]
+    # every listed node answered UNLOCKED to describe-device, so describe-cluster was asked, once
+    assert [argv[1] for argv in task.argvs] == ["describe-device", "describe-device", "describe-cluster"]
+    assert task.argvs[2][1:] == ["describe-cluster", "--profile", "bench", "--device-ip-addresses", IP, "192.0.2.11"]
     assert task.secrets == ["abcde-12345-ABCDE-fghij-67890"]
 
 
@@ -152,3 +157,103 @@ def test_overall_state():
     assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "UNLOCKED"}]) == "UNLOCKED"
     assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "UNLOCKING"}]) == "UNLOCKING"
     assert _client.overall_state([{"state": "UNLOCKED"}, {"state": "LOCKED"}]) == "LOCKED"
+
+
+def test_a_client_run_past_its_deadline_fails_naming_the_command(fake_task, tmp_path):
+    def hanging(_args):
+        raise _process.Overdue(7)
+
+    task = fake_task(hanging, tmp_path, client_timeout=7)
+    client = _client.EdgeClient(task)
+    with client.session(), pytest.raises(SnowballError, match="snowballEdge describe-device: the client did not "
+                                                              "answer within 7 s") as error:
+        client.describe()
+    assert task.timeouts == [7] and error.value.facts == {"client_timeout": True}
+
+
+def test_no_client_run_goes_past_the_deadline_of_the_task(fake_task, tmp_path):
+    task = fake_task(describing, tmp_path, client_timeout=120)
+    client = _client.EdgeClient(task)
+    client.deadline = time.monotonic() + 30
+    with client.session():
+        client.describe()
+    client.deadline = time.monotonic() - 5  # already past: the run still gets a second to answer
+    with client.session():
+        client.describe()
+    assert 25 <= task.timeouts[0] <= 30 and task.timeouts[1] == 1
+
+
+@pytest.mark.parametrize("value", [0, -1, 86401])
+def test_client_timeout_out_of_range_is_refused(fake_task, tmp_path, value):
+    with pytest.raises(SnowballError, match="client_timeout must be a number of seconds above 0"):
+        _client.EdgeClient(fake_task(describing, tmp_path, client_timeout=value))
+
+
+class StrictCluster:
+    """A cluster as the developer guide's stricter reading has it: describe-device at each node's address,
+    describe-cluster refused (IncorrectDeviceStateException) while the node asked is not UNLOCKED; ``states``
+    {ip: state} of every node, also one left out of cluster_ips; ``silent`` nodes do not answer."""
+
+    def __init__(self, task_of, states, silent=()):
+        self.task_of, self.states, self.silent = task_of, dict(states), set(silent)
+
+    def node(self, ip):
+        return {"DeviceId": "JID-" + ip, "UnlockStatus": {"State": self.states[ip]},
+                "ActiveNetworkInterface": {"IpAddress": ip}, "ClusterAssociation": {"State": "ASSOCIATED"}}
+
+    def __call__(self, args):
+        endpoint = self.task_of().endpoints[-1]
+        ip = endpoint[len("https://"):] if endpoint else IP
+        if ip in self.silent:
+            return 1, "", "Connect to %s:9091 failed: connect timed out" % ip
+        if args[0] == "describe-cluster":
+            if self.states[ip] != "UNLOCKED":
+                return 1, "", "Error Code: IncorrectDeviceStateException"
+            return 0, jackson({"ClusterId": "CID1", "Devices": [self.node(node) for node in self.states]}), ""
+        return 0, jackson(self.node(ip)), ""
+
+
+def cluster_task(fake_task, tmp_path, states, silent=(), cluster_ips=("192.0.2.11",)):
+    _client_config.ProfileStore(fake_task(None, tmp_path).params["config_path"]).put(
+        "bench", {"defaultEndpoint": "https://" + IP, "unlockCode": "abcde-12345-ABCDE-fghij-67890"})
+    tasks = []
+    task = fake_task(StrictCluster(lambda: tasks[0], states, silent), tmp_path, cluster_ips=list(cluster_ips))
+    tasks.append(task)
+    return task
+
+
+def test_a_locked_cluster_is_described_node_by_node_without_describe_cluster(fake_task, tmp_path):
+    task = cluster_task(fake_task, tmp_path, {IP: "LOCKED", "192.0.2.11": "LOCKED", "192.0.2.12": "LOCKED"},
+                        silent={"192.0.2.12"}, cluster_ips=("192.0.2.11", "192.0.2.12"))
+    client = _client.EdgeClient(task)
+    with client.session():
+        devices = client.describe()
+    assert [(device["ip"], device["state"], device["reachability"]) for device in devices] == [
+        (IP, "LOCKED", "REACHABLE"), ("192.0.2.11", "LOCKED", "REACHABLE"), ("192.0.2.12", "LOCKED", "UNREACHABLE")]
+    assert [argv[1] for argv in task.argvs] == ["describe-device"] * 3
+    assert task.endpoints == ["https://" + IP, "https://192.0.2.11", "https://192.0.2.12"]
+
+
+def test_an_unlocked_cluster_is_described_whole_so_a_node_left_out_is_seen(fake_task, tmp_path):
+    task = cluster_task(fake_task, tmp_path, {IP: "UNLOCKED", "192.0.2.11": "UNLOCKED", "192.0.2.12": "LOCKED"})
+    client = _client.EdgeClient(task)
+    with client.session():
+        devices = client.describe()
+    assert [(device["ip"], device["state"]) for device in devices] == [
+        (IP, "UNLOCKED"), ("192.0.2.11", "UNLOCKED"), ("192.0.2.12", "LOCKED")]
+
+
+def test_a_cluster_that_refuses_describe_cluster_with_every_listed_node_unlocked_names_cluster_ips(fake_task, tmp_path):
+    task = cluster_task(fake_task, tmp_path, {IP: "UNLOCKED", "192.0.2.11": "UNLOCKED"})
+    task.device.states[IP] = "UNLOCKED"
+    refusing = task.device
+
+    def refuse_cluster(args):
+        if args[0] == "describe-cluster":
+            return 1, "", "Error Code: IncorrectDeviceStateException"
+        return refusing(args)
+
+    task.device = refuse_cluster
+    client = _client.EdgeClient(task)
+    with client.session(), pytest.raises(SnowballError, match="a node of the cluster is not in cluster_ips"):
+        client.describe()

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import time
+
+import boto3
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _device_credentials
@@ -14,7 +17,11 @@ from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.devic
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import KEY
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import OTHER_KEY
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import SECRET
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import NAME
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import S3_SNOW
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import FakeDevice
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import jackson
+from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.test_aws_profile import run
 
 
 def test_access_key_ids_as_documented_and_among_other_lines():
@@ -114,3 +121,81 @@ def test_certificate_pem_among_other_lines(pem):
 def test_not_a_certificate_is_refused(out):
     with pytest.raises(SnowballError, match="get-certificate --certificate-arn %s did not print a PEM" % ARN):
         _device_credentials.parse_certificate_pem(out, ARN)
+
+
+@pytest.mark.parametrize("line", ["CertificateExpiry: Thu Jan 01 00:00:00 UTC 1970",
+                                  "CertificateExpiry: Thur Jan 01 00:00:00 UTC 1970",  # as the guide spells it
+                                  "CertificateExpiry : Thu Jan  1 00:00:00 GMT 1970"])
+def test_the_certificate_expiry_is_read_as_describe_device_software_prints_it(line):
+    out = "Installed version: 101\nInstall State: NA\n%s\n" % line
+    assert _device_credentials.certificate_expiry(out) == 0
+
+
+def test_no_expiry_printed_is_none():
+    assert _device_credentials.certificate_expiry("Installed version: 101\nInstall State: NA\n") is None
+
+
+class Software:
+    """describe-device-software's answer, or a failure (a device or client without the command)."""
+
+    def __init__(self, out=None):
+        self.out, self.calls = out, []
+
+    def run(self, command, endpoint=None):
+        self.calls.append((command, endpoint))
+        if self.out is None:
+            raise SnowballError("snowballEdge describe-device-software failed (exit 1)")
+        return self.out, ""
+
+
+NOW = 1_800_000_000  # a fixed clock
+
+
+def expiring_in(days):
+    return Software("Installed version: 101\nCertificateExpiry: %s\n"
+                    % time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(NOW + days * 86400)))
+
+
+def test_a_certificate_under_30_days_from_expiry_is_warned_about_with_what_to_do():
+    warning = _device_credentials.certificate_warning(expiring_in(12), now=NOW)
+    assert "expires on %s, in 12 days" % time.strftime("%Y-%m-%d", time.gmtime(NOW + 12 * 86400)) in warning
+    assert "Updating your device" in warning and "snowball_edge_credentials" in warning
+    assert "expired on" in _device_credentials.certificate_warning(expiring_in(-3), now=NOW)
+    node = expiring_in(5)
+    assert "device at 192.0.2.11 expires" in _device_credentials.certificate_warning(node, "https://192.0.2.11", NOW)
+    assert node.calls == [("describe-device-software", "https://192.0.2.11")]
+
+
+def test_a_certificate_30_days_or_more_away_or_not_reported_is_not_warned_about():
+    assert _device_credentials.certificate_warning(expiring_in(30), now=NOW) is None
+    assert _device_credentials.certificate_warning(expiring_in(300), now=NOW) is None
+    assert _device_credentials.certificate_warning(Software(), now=NOW) is None
+    assert _device_credentials.certificate_warning(Software("Installed version: 101\n"), now=NOW) is None
+
+
+# --- the S3 the device runs: the adapter, or S3 compatible storage on Snow (read, then written to the profile)
+
+
+def test_a_device_with_s3_on_snow_gets_its_object_and_bucket_endpoints_and_ec2_stays(home, pem):
+    device = FakeDevice(pem, s3_snow=S3_SNOW)
+    result = run(home, device)
+    assert result["endpoints"] == {"s3": "https://192.0.2.111", "s3control": "https://192.0.2.110",
+                                   "ec2": "https://192.0.2.10:8243"}
+    config = (home / ".aws" / "config").read_text()
+    assert ("s3 =\n  endpoint_url = https://192.0.2.111\nec2 =\n  endpoint_url = https://192.0.2.10:8243\n"
+            "s3control =\n  endpoint_url = https://192.0.2.110\n") in config
+    assert ["describe-service", "--service-id", "s3-snow"] in device.calls
+    session = boto3.session.Session(profile_name=NAME)
+    assert session.client("s3").meta.endpoint_url == "https://192.0.2.111"
+
+
+def test_a_device_with_the_s3_adapter_keeps_8443_and_asks_no_describe_service(home, pem):
+    device = FakeDevice(pem)
+    assert run(home, device)["endpoints"]["s3"] == "https://192.0.2.10:8443"
+    assert not [call for call in device.calls if call[0] == "describe-service"]
+
+
+def test_s3_on_snow_without_an_object_endpoint_for_this_device_writes_nothing(home, pem):
+    with pytest.raises(SnowballError, match="names no HTTPS object API endpoint"):
+        run(home, FakeDevice(pem, s3_snow=S3_SNOW[:1] + S3_SNOW[2:]))
+    assert not (home / ".aws" / "config").exists()

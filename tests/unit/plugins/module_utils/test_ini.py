@@ -24,7 +24,9 @@ def test_a_new_profile_is_appended_and_every_other_byte_kept():
             "s3 =\n    addressing_style = path\n# end")
     new = edit_config(text)
     assert new.startswith(text + "\n\n[profile x]\n")
-    assert new[len(text):] == ("\n\n[profile x]\nregion = snow\nca_bundle = /ca.pem\nservices = x-snowball\n\n"
+    assert new[len(text):] == ("\n\n[profile x]\nregion = snow\nca_bundle = /ca.pem\nservices = x-snowball\n"
+                               "request_checksum_calculation = when_required\n"
+                               "response_checksum_validation = when_required\ns3 =\n  addressing_style = path\n\n"
                                "[services x-snowball]\ns3 =\n  endpoint_url = https://192.0.2.10:8443\n"
                                "ec2 =\n  endpoint_url = https://192.0.2.10:8243\n")
     assert edit_config(new) == new
@@ -38,7 +40,8 @@ def test_an_existing_profile_is_edited_in_place():
     # A wrong value is replaced where it is, with its indentation; a missing key goes after the last one.
     assert edit_config(before + section + after) == before + (
         "[profile x]\r\n  output = json\r\n  region = snow\r\n  s3 =\r\n    addressing_style = path\r\n\r\n"
-        "  services = x-snowball\r\n  ca_bundle = /ca.pem\r\n") + after + (
+        "  services = x-snowball\r\n  ca_bundle = /ca.pem\r\n  request_checksum_calculation = when_required\r\n"
+        "  response_checksum_validation = when_required\r\n") + after + (
         "\r\n[services x-snowball]\r\ns3 =\r\n  endpoint_url = https://192.0.2.10:8443\r\n"
         "ec2 =\r\n  endpoint_url = https://192.0.2.10:8243\r\n")
 

@@ -46,6 +46,12 @@ def test_every_other_state_is_refused_with_its_name(state):
     assert "(state %s)" % state in _jobs.job_problem(job(state), NOW)
 
 
+def test_a_job_in_progress_says_exporting_or_importing_by_its_type():
+    exporting = _jobs.job_problem(job("InProgress", JobType="EXPORT"), NOW)
+    assert "exporting the data onto the device" in exporting and "Run again once" in exporting
+    assert "importing" in _jobs.job_problem(job("InProgress", JobType="IMPORT"), NOW)
+
+
 def test_credentials_expire_after_360_days():
     assert _jobs.job_problem(job(age_days=359), NOW) is None
     problem = _jobs.job_problem(job(age_days=360), NOW)

@@ -107,3 +107,39 @@ def test_the_wait_reports_each_state_change_and_a_heartbeat_every_thirty_seconds
         "waiting for UNLOCKED, 60s of 900s: 192.0.2.10 (JID1) UNLOCKING",
         "192.0.2.10 (JID1) UNLOCKING -> UNLOCKED (80s of 900s)",
     ]
+
+
+def test_a_stand_alone_device_is_never_said_to_report_another_job():
+    # A stand-alone device's DeviceId is its own (developer guide using-client-commands.md examples), not its job's.
+    device = {"id": "JID6ebd4c50-c3a1-4b16-b32c-b254f9b7f2dc", "ip": "192.0.2.10", "state": "LOCKED",
+              "reachability": "REACHABLE", "association": None}
+    message = _unlock.refused_message([device], "JID123e4567-e89b-12d3-a456-426655440000")
+    assert "reports job" not in message and "refused the unlock" in message
+    node = dict(device, association="ASSOCIATED")
+    assert ("The node reports job JID6ebd4c50-c3a1-4b16-b32c-b254f9b7f2dc and the profile is for job "
+            "JID123e4567-e89b-12d3-a456-426655440000") in _unlock.refused_message([node], "JID123e4567-e89b-12d3-a456-426655440000")
+
+
+class Warned:
+    def __init__(self):
+        self.warnings = []
+
+    def warn(self, msg):
+        self.warnings.append(msg)
+
+    def progress(self, msg):
+        pass
+
+
+def test_an_unreachable_cluster_node_is_given_twenty_minutes():
+    client = Described(["LOCKED"], device_ips=["192.0.2.10", "192.0.2.11"])
+    client.ctx = Warned()
+    client.describe = lambda: [
+        {"id": "JID1", "ip": "192.0.2.10", "state": "UNLOCKED", "reachability": "REACHABLE", "association": "ASSOCIATED"},
+        {"id": None, "ip": "192.0.2.11", "state": "LOCKED", "reachability": "UNREACHABLE", "association": None}]
+    clock = Clock()
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep)
+    with pytest.raises(SnowballError, match="a cluster node needs about 20 minutes after power-on"):
+        unlocker.wait_unlocked(10, 5, 0.0)
+    assert len(client.ctx.warnings) == 1 and "192.0.2.11" in client.ctx.warnings[0]
+    assert "about 20 minutes" in client.ctx.warnings[0]

@@ -111,7 +111,7 @@ def test_a_locked_node_fails_the_task_before_any_profile_is_written(fake_task, h
                                             "LOCKED, not UNLOCKED") as error:
         module.run(task)
     assert error.value.facts == {"device_state": "LOCKED", "device_ip": "192.0.2.22", "aws_profile": "rack-192.0.2.22"}
-    assert endpoints == ["https://192.0.2.21"] * 5 + ["https://192.0.2.22"]
+    assert endpoints == ["https://192.0.2.21"] * 6 + ["https://192.0.2.22"]  # describe, 2 keys, 2 certificates, services
     assert not (home / ".aws" / "credentials").exists() and not (home / ".aws" / "config").exists()
     assert not [name for name in os.listdir(os.path.dirname(task.params["config_path"])) if name.endswith(".pem")]
 

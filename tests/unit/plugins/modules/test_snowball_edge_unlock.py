@@ -69,5 +69,9 @@ def test_a_notice_before_each_answer_of_unlock_and_describe_is_skipped(fake_task
     ProfileStore(task.params["config_path"]).put("bench", {"defaultEndpoint": "https://" + ips[0]})
     result = snowball_edge_unlock.run(task)
     assert result["changed"] is True and result["device_state"] == "UNLOCKED"
-    kind = "cluster" if len(ips) > 1 else "device"
-    assert devices.commands == ["describe-" + kind, "unlock-" + kind, "describe-" + kind]
+    # once unlocked, each device is asked for its certificate's expiry
+    if len(ips) > 1:  # each node by describe-device until all are UNLOCKED, then describe-cluster once
+        assert devices.commands == ["describe-device", "describe-device", "unlock-cluster", "describe-device",
+                                    "describe-device", "describe-cluster"] + ["describe-device-software"] * 2
+    else:
+        assert devices.commands == ["describe-device", "unlock-device", "describe-device", "describe-device-software"]
