@@ -26,13 +26,19 @@ ANSIBLE_TEST := HOME=$(ANSIBLE_TEST_HOME) PYENV_ROOT=$(or $(PYENV_ROOT),$(HOME)/
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test matrix bench env collection stage sanity units integration lint lint-installed importer clean
+.PHONY: demo standins test matrix bench env collection stage sanity units integration lint lint-installed importer clean
 
 # The demo's output is the demo: setting up and building go to .build/demo-setup.log (shown on a failure).
 demo:
 	@mkdir -p $(BUILD) && echo "make demo: setting up .venv and building the collection (log: .build/demo-setup.log) ..."
 	@$(MAKE) --no-print-directory collection >$(BUILD)/demo-setup.log 2>&1 || { tail -30 $(BUILD)/demo-setup.log; exit 1; }
 	@$(BIN)/python scripts/demo.py
+
+# The stand-ins up until Ctrl-C, with an inventory and environment to rehearse a playbook against (DEVICES=N).
+standins:
+	@mkdir -p $(BUILD) && echo "make standins: setting up .venv and building the collection (log: .build/standins-setup.log) ..."
+	@$(MAKE) --no-print-directory collection >$(BUILD)/standins-setup.log 2>&1 || { tail -30 $(BUILD)/standins-setup.log; exit 1; }
+	@$(BIN)/python scripts/standins.py
 
 test: sanity units integration lint lint-installed importer
 	$(BIN)/python scripts/test_record.py record $$(( $$(date +%s) - $(STARTED) ))

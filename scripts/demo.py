@@ -5,23 +5,13 @@ Snowball API on loopback and a simulated device behind a simulated snowballEdge)
 naming the files the run left under .build/demo (the demo's own HOME; the next demo replaces it). The unlock
 code is never printed; the stand-ins stop when this script ends."""
 
-import atexit
 import os
 import shutil
 import sys
-import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# The stand-ins come from this checkout, as the Makefile that runs this script does; they are not part
-# of the collection a user installs. The collection under test is the one installed from the tarball
-# (ANSIBLE_COLLECTIONS_PATH, set by the Makefile), which ansible-playbook loads.
-# They are imported under the one name the tests use, through a private ansible_collections/fieldops/snowball
-# link to this checkout (removed at exit).
-_SOURCE_LINK = tempfile.mkdtemp(prefix="snowball-source-")
-atexit.register(shutil.rmtree, _SOURCE_LINK, True)
-os.makedirs(os.path.join(_SOURCE_LINK, "ansible_collections", "fieldops"))
-os.symlink(ROOT, os.path.join(_SOURCE_LINK, "ansible_collections", "fieldops", "snowball"))
-sys.path.insert(0, _SOURCE_LINK)
+import checkout_standins
+
+ROOT = checkout_standins.link()
 
 from ansible_collections.fieldops.snowball.tests.standins.harness import Site  # noqa: E402  pylint: disable=wrong-import-position
 
