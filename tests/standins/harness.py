@@ -329,15 +329,16 @@ class Site:
             handle.write("\n".join(lines) + "\n")
         return path
 
-    def playbook(self, body, args=(), hosts=None, env=None, name="play.yml", check=False):
-        """Run ``ansible-playbook`` on a playbook text; returns the CompletedProcess."""
+    def playbook(self, body, args=(), hosts=None, env=None, name="play.yml", check=False, merged=False):
+        """Run ``ansible-playbook`` on a playbook text; returns the CompletedProcess. ``merged``: its stderr (warnings,
+        progress lines) in its stdout, in the order a terminal shows them."""
         path = os.path.join(self.root, name)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(textwrap.dedent(body))
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", self.inventory(hosts), path]
         command += list(args)
-        return subprocess.run(command, env=self.env(**(env or {})), cwd=self.root, capture_output=True, text=True,
-                              timeout=600, check=check)
+        return subprocess.run(command, env=self.env(**(env or {})), cwd=self.root, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT if merged else subprocess.PIPE, text=True, timeout=600, check=check)
 
     def aws_defaults(self):
         """module_defaults for the collection's AWS modules, pointing at the stand-in."""
