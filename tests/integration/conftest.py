@@ -18,8 +18,10 @@ from ansible_collections.fieldops.snowball.tests.standins.harness import TEST_PA
 # Modules whose every test chooses its path itself (fieldops_snowball_in_process in the test), whatever
 # FIELDOPS_SNOWBALL_TEST_PATH says.
 CHOOSE_THEIR_PATH = ("test_paths.py",)
-# Modules that run no module of the collection (nothing differs between the paths).
-RUN_NO_MODULE = ("test_device_s3.py",)
+# Fixtures through which a test runs a module of the collection: a test of the device-like S3 endpoint that uses
+# none of them (the endpoint's own refusals) runs no module, so nothing differs between the paths for it.
+RUNS_A_MODULE = ("site", "tls_site", "device")
+RUNS_NO_MODULE = ("test_device_s3.py",)
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argu
     for item in items:
         if forces_its_path(item):
             item.add_marker(skip)
-        elif item.path.name in RUN_NO_MODULE:
+        elif item.path.name in RUNS_NO_MODULE and not set(RUNS_A_MODULE) & set(item.fixturenames):
             item.add_marker(same)
 
 
