@@ -21,7 +21,7 @@ SERVICE = "snow-device-management"
 # AWSRetry's own list knows neither name.
 RETRY = AWSRetry.jittered_backoff(retries=6, delay=1, max_delay=8,
                                   catch_extra_error_codes=["ThrottlingException", "InternalServerException"])
-# The most ListDevices and ListExecutions answer per page (model: MaxResults 1 to 100).
+# The most ListDevices, ListTasks and ListExecutions answer per page (model: MaxResults 1 to 100).
 PAGE_SIZE = 100
 
 
@@ -43,6 +43,11 @@ class SnowDeviceManagement:
     def create_unlock_task(self, targets, client_token, description):
         return self._call("CreateTask", ", ".join(targets), targets=list(targets), command={"unlock": {}},
                           clientToken=client_token, description=description)["taskId"]
+
+    def open_tasks(self):
+        """The region's tasks still IN_PROGRESS (TaskSummary: taskId, state ...): where a device's queued or running
+        execution is found, since the model has no per-device listing of executions."""
+        return self._paginate("ListTasks", "tasks", None, state="IN_PROGRESS")
 
     def describe_task(self, task_id):
         return self._call("DescribeTask", task_id, taskId=task_id)
@@ -85,8 +90,8 @@ def sdm_error(error, operation, resource, region):
             return ("AWS denied %s (%s): the credentials need the IAM action snow-device-management:%s (the developer "
                     "guide's Snow Device Management policy lists every action it needs)." % (what, code, operation))
         if code in THROTTLED:
-            return ("AWS kept throttling %s (%s) after several retries: wait a minute and run again; no task is sent "
-                    "twice (the same batch reuses its clientToken)." % (what, code))
+            return ("AWS kept throttling %s (%s) after several retries: wait a minute and run again; a device with an "
+                    "unlock queued or running gets no second one." % (what, code))
         if code == "ServiceQuotaExceededException":
             return ("AWS refused %s: a Snow Device Management quota is reached (%s). Wait for the tasks in progress to "
                     "end (or cancel queued ones), then run again." % (what, message))

@@ -15,17 +15,20 @@ description:
     Management, as AWS OpsHub's B(Unlock) does; no manifest or unlock code is fetched or needed, and no client runs.
   - Finds each job's managed device (C(ListDevices), in O(region) only), asks AWS for its state (C(DescribeDevice)),
     and leaves a device that is already C(UNLOCKED) alone (no task, C(changed=false)).
+  - Never queues a second unlock for a device that already has one C(QUEUED) or C(IN_PROGRESS) (C(ListTasks),
+    C(ListExecutions)), whichever run or tool sent it; it waits on that execution instead. A device AWS shows
+    C(UNLOCKING) without one is watched, not sent a task.
   - Sends the others C(unlock) tasks (C(CreateTask)), at most ten devices per task, each with a C(clientToken)
-    derived from its devices, so a re-run after a crash finds the task the first run created instead of queuing a
-    second one. Then waits, within O(timeout), for each execution to end and for AWS to report the device
+    derived from its devices and the state they last reported, so a retried or interrupted C(CreateTask) does not
+    queue a second task. Then waits, within O(timeout), for each execution to end and for AWS to report the device
     C(UNLOCKED) (AWS's view of a device is a cache the device refreshes when it reports).
   - Warns, before any task, about a device that has not contacted AWS for O(offline_after) seconds (off, or no
     route to AWS); its task may stay queued until it times out.
   - Fails, after the other devices are unlocked, when a job has no managed device (ordered without remote
     management, or in another region) or a device's task ends C(REJECTED), C(FAILED), C(TIMED_OUT) or
     C(CANCELED); each device's entry in RV(devices) says what to do next.
-  - The credentials need the IAM actions C(snow-device-management:ListDevices), C(DescribeDevice), C(CreateTask),
-    C(DescribeTask) and C(ListExecutions).
+  - The credentials need the IAM actions C(snow-device-management:ListDevices), C(DescribeDevice), C(ListTasks),
+    C(CreateTask), C(DescribeTask) and C(ListExecutions).
 author:
   - fieldops engineering (@fieldops)
 options:
@@ -116,7 +119,7 @@ devices:
       type: str
       returned: when the device is not unlocked
 task_ids:
-  description: The unlock tasks sent (or found again on a re-run).
+  description: The unlock tasks sent, or found queued or running for the devices.
   returned: always
   type: list
   elements: str

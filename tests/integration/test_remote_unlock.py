@@ -88,18 +88,33 @@ def test_fleet_of_twelve_is_unlocked_in_two_tasks_by_the_installed_playbook_and_
 
 def test_a_run_that_gave_up_is_followed_by_one_that_finds_the_same_task(site, sdm):
     """The first run ends at its timeout while the devices have not picked the task up (as a crash would end
-    it). They come back on line and run it; AWS's view of them lags 3 s, so the next run still sees them locked,
-    sends the same batch under the same clientToken, gets the first run's task back and waits for the view."""
+    it). They come back on line and run it; AWS's view of them lags 3 s, so the next run still sees them locked and
+    finds the first run's task again (its executions still open, or ended under the same clientToken): no second
+    task."""
     sdm.world.execution_timeout = 600
-    jobs = fleet(site, sdm, 2, contact_interval=600, cache_lag=3)
+    jobs = fleet(site, sdm, 2, contact_interval=600, last_contact_age=5, cache_lag=3)
     first = run_remote(site, hosts_of(sdm, jobs, snowball_unlock_timeout=1))
     assert first.returncode == 2 and "was still QUEUED after 1s" in first.stdout, first.stdout + first.stderr
     for device_id in sdm.world.devices:
         sdm.world.set_online(device_id, contact_interval=0.2)  # back on line: they take the queued task now
     again = run_remote(site, hosts_of(sdm, jobs))
     assert again.returncode == 0, again.stdout + again.stderr
-    assert sdm.world.count("CreateTask") == 2 and len(sdm.world.tasks) == 1
+    assert len(sdm.world.tasks) == 1
     assert set(device_states(sdm).values()) == {"UNLOCKED"}
+
+
+def test_a_device_still_queued_gets_no_second_task_when_the_rest_of_its_batch_unlocked(site, sdm):
+    """One device of the batch unlocks, the other never reports: every re-run waits on its queued execution."""
+    sdm.world.execution_timeout = 600
+    jobs = fleet(site, sdm, 1)
+    jobs["silent"] = site.world.add_job()["metadata"]["JobId"]
+    sdm.world.add_device(jobs["silent"], last_contact_age=None)
+    for _run in range(2):
+        result = run_remote(site, hosts_of(sdm, jobs, snowball_unlock_timeout=2))
+        assert result.returncode == 2 and "was still QUEUED after 2s" in result.stdout, result.stdout + result.stderr
+        assert "within the hour" not in result.stdout
+    assert [sorted(task["targets"]) for task in sdm.world.tasks.values()] == [sorted(sdm.world.devices)]
+    assert recap(result.stdout)["silent"]["failed"] == 1 and recap(result.stdout)["device00"]["failed"] == 0
 
 
 def test_device_without_remote_management_fails_only_its_host_and_says_how_to_enable_it(site, sdm):
