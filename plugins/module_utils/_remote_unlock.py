@@ -124,6 +124,13 @@ class RemoteUnlock:
         except SnowballError as error:
             # Tasks may already be queued at AWS: the failure names them and each device's state so far.
             raise SnowballError(error.msg, **dict(error.facts, **self._facts(entries, changed=True))) from None
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            # A bug or an answer nobody foresaw, after tasks may have been sent: never a bare exception that loses them.
+            facts = self._facts(entries, changed=True)
+            raise SnowballError("Remote unlock stopped on an unexpected %s (%s) after sending unlock tasks %s: they "
+                                "stay queued at AWS; run again (a device with an unlock queued or running gets no "
+                                "second one)." % (type(error).__name__, error, ", ".join(facts["task_ids"]) or "(none)"),
+                                **facts) from error
         return self._report(entries, changed=True)
 
     def _join_open_executions(self, locked):

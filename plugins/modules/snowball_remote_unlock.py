@@ -45,11 +45,11 @@ options:
     type: list
     elements: str
   timeout:
-    description: Seconds to wait for every device to be C(UNLOCKED), from the start of the task.
+    description: Seconds to wait for every device to be C(UNLOCKED), from the start of the task; at most 86400.
     type: int
     default: 1800
   poll_interval:
-    description: Seconds between two looks at the tasks' executions while waiting.
+    description: Seconds between two looks at the tasks' executions while waiting; above 0, at most O(timeout).
     type: float
     default: 15
   offline_after:
@@ -139,6 +139,8 @@ ARGUMENT_SPEC = dict(
     poll_interval=dict(type="float", default=15),
     offline_after=dict(type="int", default=900),
 )
+# The longest wait a task may ask for, as snowball_edge_unlock's.
+MAX_WAIT_SECONDS = 86400
 ARGUMENT_RULES = dict(mutually_exclusive=[("job_ids", "managed_device_ids")],
                       required_one_of=[("job_ids", "managed_device_ids")])
 
@@ -154,8 +156,13 @@ def check_params(params):
         problem = job_id_problem(job_id)
         if problem:
             raise SnowballError("%s (got %r)" % (problem, job_id))
-    if params["timeout"] <= 0 or params["poll_interval"] <= 0 or params["poll_interval"] > params["timeout"]:
-        raise SnowballError("timeout must be positive and poll_interval positive and at most timeout.")
+    for name in ("timeout", "poll_interval"):
+        # A comparison, not math.isfinite: NaN fails it, and a huge number does not overflow (as snowball_edge_unlock).
+        if not 0 < params[name] <= MAX_WAIT_SECONDS:
+            raise SnowballError("%s must be a number of seconds above 0 and at most %d (a day), not %r."
+                                % (name, MAX_WAIT_SECONDS, params[name]))
+    if params["poll_interval"] > params["timeout"]:
+        raise SnowballError("poll_interval (%r) must be at most timeout (%r)." % (params["poll_interval"], params["timeout"]))
     if params["offline_after"] <= 0:
         raise SnowballError("offline_after must be positive.")
 

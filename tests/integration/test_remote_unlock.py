@@ -170,6 +170,14 @@ def test_throttling_is_survived_without_a_second_task(site, sdm):
     assert set(device_states(sdm).values()) == {"UNLOCKED"}
 
 
+def test_a_poll_interval_that_is_not_a_number_is_refused_before_any_task(site, sdm):
+    jobs = fleet(site, sdm, 2)
+    result = run_remote(site, hosts_of(sdm, jobs), args=["-e", '{"snowball_unlock_poll_interval": NaN}'])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "poll_interval must be a number of seconds above 0 and at most 86400" in result.stdout
+    assert not sdm.world.tasks and sdm.world.count() == 0
+
+
 def test_access_denied_names_the_missing_iam_action_before_any_task(site, sdm):
     jobs = fleet(site, sdm, 2)
     sdm.world.faults.denied = {"CreateTask"}

@@ -235,6 +235,18 @@ def test_a_failure_after_tasks_were_sent_names_them():
     assert [device["task_id"] for device in raised.value.facts["devices"]] == ["st-0"] * 10 + [None] * 2
 
 
+def test_an_unexpected_exception_after_a_task_was_sent_is_reported_with_the_task():
+    class BrokenClock(FakeClock):
+        def sleep(self, seconds):
+            raise OverflowError("timestamp out of range for platform time_t")
+
+    api = FakeSdm(fleet(1), script={"smd-00": ["QUEUED"]})
+    with pytest.raises(SnowballError) as raised:
+        run(api, clock=BrokenClock())
+    assert "unexpected OverflowError" in raised.value.msg and "st-0" in raised.value.msg
+    assert raised.value.facts["task_ids"] == ["st-0"] and raised.value.facts["devices"][0]["task_id"] == "st-0"
+
+
 def test_job_without_managed_device_fails_with_how_to_enable_it_after_the_others_are_unlocked():
     api = FakeSdm(fleet(2))
     with pytest.raises(SnowballError) as raised:
