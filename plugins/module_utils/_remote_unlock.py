@@ -140,10 +140,7 @@ class RemoteUnlock:
         ListExecutions."""
         wanted = {entry["managed_device_id"]: entry for entry in locked}
         for task in self.api.open_tasks():
-            task_id = task.get("taskId")
-            if not task_id:
-                raise SnowballError("AWS answered ListTasks with a task without taskId: run again; if it persists, "
-                                    "check endpoint_url (a proxy may be answering instead of AWS).")
+            task_id = task["taskId"]  # _sdm checks that each answer has one
             for execution in self.api.executions(task_id):
                 entry = wanted.get(execution.get("managedDeviceId"))
                 if entry is not None and entry["task_id"] is None and execution.get("state") in OPEN:
