@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import time
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
@@ -26,6 +27,9 @@ SUCCEEDED = "SUCCEEDED"
 BATCH_SIZE = 10
 # Execution states that do not change any more (model: ExecutionState; developer guide sdm-cli-describe-execution.md).
 ENDED = ("SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED")
+# botocore's ManagedDeviceId: 1 to 64 characters, no pattern. The ids AWS issues are smd- and lower-case letters and
+# digits; letters, digits, hyphens and underscores keep an id that goes into a URI path free of surprises.
+MANAGED_DEVICE_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 # An execution that may still unlock its device: a device with one gets no second unlock task (it runs one command
 # at a time; developer guide sdm-cli-create-task.md), the run waits on that one instead.
 OPEN = ("QUEUED", "IN_PROGRESS")
@@ -67,6 +71,14 @@ def batch_token(targets, chained_from=None):
     seed = "unlock|%s|%s" % (",".join("%s@%s" % (device_id, iso(targets[device_id])) for device_id in sorted(targets)),
                              chained_from or "")
     return "fieldops-unlock-" + hashlib.sha256(seed.encode()).hexdigest()[:40]
+
+
+def managed_device_id_problem(device_id):
+    """Why ``device_id`` is not a managed device id, or None when it may be one."""
+    if isinstance(device_id, str) and MANAGED_DEVICE_ID_PATTERN.match(device_id):
+        return None
+    return ("managed_device_ids must hold managed device ids: 1 to 64 letters, digits, hyphens or underscores, for "
+            "example smd-fictqic6gcldf111 (as AWS OpsHub shows them); got %r." % (device_id,))
 
 
 def iso(value):

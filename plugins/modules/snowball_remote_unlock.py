@@ -41,7 +41,8 @@ options:
     elements: str
   managed_device_ids:
     description:
-      - The devices' managed device ids (C(smd-...), as AWS OpsHub shows them), instead of their job ids.
+      - The devices' managed device ids (C(smd-...), as AWS OpsHub shows them), instead of their job ids; 1 to 64
+        letters, digits, hyphens or underscores each.
     type: list
     elements: str
   timeout:
@@ -130,6 +131,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._context import 
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
 from ansible_collections.fieldops.snowball.plugins.module_utils._remote_unlock import RemoteUnlock
+from ansible_collections.fieldops.snowball.plugins.module_utils._remote_unlock import managed_device_id_problem
 from ansible_collections.fieldops.snowball.plugins.module_utils._sdm import SnowDeviceManagement
 
 ARGUMENT_SPEC = dict(
@@ -152,6 +154,10 @@ def check_params(params):
         raise SnowballError("Give at least one job id (job_ids) or managed device id (managed_device_ids).")
     if len(set(ids)) != len(ids):
         raise SnowballError("A device is listed twice: %s." % ", ".join(sorted({i for i in ids if ids.count(i) > 1})))
+    for device_id in params["managed_device_ids"] or []:
+        problem = managed_device_id_problem(device_id)
+        if problem:
+            raise SnowballError(problem)
     for job_id in params["job_ids"] or []:
         problem = job_id_problem(job_id)
         if problem:
