@@ -17,6 +17,7 @@ import re
 import time
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
 
 UNLOCKED = "UNLOCKED"
 # An unlock is running on the device (model: UnlockState): one without an open execution of its own (its task ended
@@ -96,20 +97,33 @@ class RemoteUnlock:
         self.region = getattr(api, "region", None)
 
     def find(self, job_ids=None, managed_device_ids=None):
-        """One entry per device: job_id, managed_device_id; a job without a managed device gets its ``msg``."""
+        """One entry per device: job_id, managed_device_id. A device's own problem (a job id that is not one, listed
+        twice, without a managed device or with several) is its entry's ``msg``, not an error of the whole run: the
+        other devices are still unlocked, and each host of a play fails alone."""
         if managed_device_ids:
             return [dict(job_id=None, managed_device_id=device_id) for device_id in managed_device_ids]
+        problems = {}
+        for job_id in job_ids:
+            problem = job_id_problem(job_id)
+            if problem:
+                problems[job_id] = "%s (got %r)" % (problem, job_id)
+            elif job_ids.count(job_id) > 1:
+                problems[job_id] = ("Job %s is listed %d times (for one device each time?): give each device's own "
+                                    "job id once; none of them gets an unlock task." % (job_id, job_ids.count(job_id)))
         by_job = {}
-        for summary in self.api.managed_devices():
-            by_job.setdefault(summary.get("associatedWithJob"), []).append(summary["managedDeviceId"])
+        if any(job_id not in problems for job_id in job_ids):
+            for summary in self.api.managed_devices():
+                by_job.setdefault(summary.get("associatedWithJob"), []).append(summary["managedDeviceId"])
         entries = []
         for job_id in job_ids:
             found = by_job.get(job_id, [])
-            if len(found) > 1:
-                raise SnowballError("Job %s has %d managed devices in region %s (%s); give managed_device_ids instead."
-                                    % (job_id, len(found), self.region, ", ".join(found)), job_id=job_id)
-            entry = dict(job_id=job_id, managed_device_id=found[0] if found else None)
-            if not found:
+            entry = dict(job_id=job_id, managed_device_id=found[0] if len(found) == 1 else None)
+            if job_id in problems:
+                entry["msg"] = problems[job_id]
+            elif len(found) > 1:
+                entry["msg"] = ("Job %s has %d managed devices in region %s (%s); give managed_device_ids instead."
+                                % (job_id, len(found), self.region, ", ".join(found)))
+            elif not found:
                 entry["msg"] = "Job %s %s" % (job_id, NO_REMOTE_MANAGEMENT % self.region)
             entries.append(entry)
         return entries
@@ -118,10 +132,11 @@ class RemoteUnlock:
         started = self.clock.monotonic()
         for entry in entries:
             entry.update(device_state=None, execution_state=None, last_reached_out_at=None, task_id=None, cached_at=None)
-            if entry["managed_device_id"]:
+            if entry["managed_device_id"] and not entry.get("msg"):
                 self._look(entry)
                 self._warn_if_offline(entry)
-        locked = [entry for entry in entries if entry["managed_device_id"] and entry["device_state"] != UNLOCKED]
+        locked = [entry for entry in entries if entry["managed_device_id"] and not entry.get("msg")
+                  and entry["device_state"] != UNLOCKED]
         if check_mode or not locked:
             return self._report(entries, changed=bool(locked))
         try:

@@ -24,8 +24,8 @@ description:
     C(UNLOCKED) (AWS's view of a device is a cache the device refreshes when it reports).
   - Warns, before any task, about a device that has not contacted AWS for O(offline_after) seconds (off, or no
     route to AWS); its task may stay queued until it times out.
-  - Fails, after the other devices are unlocked, when a job has no managed device (ordered without remote
-    management, or in another region) or a device's task ends C(REJECTED), C(FAILED), C(TIMED_OUT) or
+  - Fails, after the other devices are unlocked, when a job id is not one or is listed twice, a job has no managed
+    device (ordered without remote management, or in another region) or several, or a device's task ends C(REJECTED), C(FAILED), C(TIMED_OUT) or
     C(CANCELED); each device's entry in RV(devices) says what to do next.
   - The credentials need the IAM actions C(snow-device-management:ListDevices), C(DescribeDevice), C(ListTasks),
     C(CreateTask), C(DescribeTask) and C(ListExecutions).
@@ -129,7 +129,6 @@ task_ids:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
-from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
 from ansible_collections.fieldops.snowball.plugins.module_utils._remote_unlock import RemoteUnlock
 from ansible_collections.fieldops.snowball.plugins.module_utils._remote_unlock import managed_device_id_problem
 from ansible_collections.fieldops.snowball.plugins.module_utils._sdm import SnowDeviceManagement
@@ -152,16 +151,15 @@ def check_params(params):
     ids = params["job_ids"] or params["managed_device_ids"] or []
     if not ids:
         raise SnowballError("Give at least one job id (job_ids) or managed device id (managed_device_ids).")
-    if len(set(ids)) != len(ids):
-        raise SnowballError("A device is listed twice: %s." % ", ".join(sorted({i for i in ids if ids.count(i) > 1})))
-    for device_id in params["managed_device_ids"] or []:
+    # A job id's own problem (its form, listed twice) fails only its device: RemoteUnlock.find.
+    device_ids = params["managed_device_ids"] or []
+    if len(set(device_ids)) != len(device_ids):
+        raise SnowballError("A device is listed twice: %s."
+                            % ", ".join(sorted({i for i in device_ids if device_ids.count(i) > 1})))
+    for device_id in device_ids:
         problem = managed_device_id_problem(device_id)
         if problem:
             raise SnowballError(problem)
-    for job_id in params["job_ids"] or []:
-        problem = job_id_problem(job_id)
-        if problem:
-            raise SnowballError("%s (got %r)" % (problem, job_id))
     for name in ("timeout", "poll_interval"):
         # A comparison, not math.isfinite: NaN fails it, and a huge number does not overflow (as snowball_edge_unlock).
         if not 0 < params[name] <= MAX_WAIT_SECONDS:

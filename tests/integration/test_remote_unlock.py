@@ -117,6 +117,30 @@ def test_a_device_still_queued_gets_no_second_task_when_the_rest_of_its_batch_un
     assert recap(result.stdout)["silent"]["failed"] == 1 and recap(result.stdout)["device00"]["failed"] == 0
 
 
+def test_a_host_with_a_bad_job_id_fails_alone_and_the_others_are_unlocked(site, sdm):
+    jobs = fleet(site, sdm, 2)
+    jobs["typed-from-label"] = jobs["device01"].upper()
+    result = run_remote(site, hosts_of(sdm, jobs))
+    assert result.returncode == 2, result.stdout + result.stderr
+    summary = recap(result.stdout)
+    assert summary["typed-from-label"]["failed"] == 1
+    assert summary["device00"]["failed"] == 0 and summary["device01"]["failed"] == 0
+    assert "job_id must be a Snowball job id" in result.stdout
+    assert set(device_states(sdm).values()) == {"UNLOCKED"}
+
+
+def test_a_job_id_on_two_hosts_fails_both_and_the_others_are_unlocked(site, sdm):
+    jobs = fleet(site, sdm, 2)
+    jobs["copy-pasted"] = jobs["device01"]
+    result = run_remote(site, hosts_of(sdm, jobs))
+    assert result.returncode == 2, result.stdout + result.stderr
+    summary = recap(result.stdout)
+    assert summary["device00"]["failed"] == 0
+    assert summary["device01"]["failed"] == 1 and summary["copy-pasted"]["failed"] == 1
+    assert "is listed 2 times" in result.stdout
+    assert [task["targets"] for task in sdm.world.tasks.values()] == [[next(iter(sdm.world.devices))]]
+
+
 def test_device_without_remote_management_fails_only_its_host_and_says_how_to_enable_it(site, sdm):
     jobs = fleet(site, sdm, 2)
     jobs["ordered-without-sdm"] = site.world.add_job()["metadata"]["JobId"]

@@ -14,6 +14,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils import _remote_u
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._remote_unlock import RemoteUnlock, batch_token
 
+JOB = "JID123e4567-e89b-12d3-a456-4266554400%02d"  # a Snowball job id per device index
 START = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.timezone.utc)
 
 
@@ -92,7 +93,7 @@ class FakeSdm:
 
 
 def fleet(count, state="LOCKED"):
-    return {"smd-%02d" % index: {"job": "JID%02d" % index, "state": state} for index in range(count)}
+    return {"smd-%02d" % index: {"job": JOB % index, "state": state} for index in range(count)}
 
 
 def unlock(api, warnings=None, clock=None):
@@ -120,7 +121,7 @@ def test_twenty_three_devices_go_ten_to_a_task_and_end_unlocked():
     assert result["changed"] is True
     assert sorted(len(targets) for targets in api.tasks.values()) == [3, 10, 10]
     assert {(device["device_state"], device["execution_state"]) for device in result["devices"]} == {("UNLOCKED", "SUCCEEDED")}
-    assert [device["job_id"] for device in result["devices"]] == ["JID%02d" % index for index in range(23)]
+    assert [device["job_id"] for device in result["devices"]] == [JOB % index for index in range(23)]
     assert len(result["task_ids"]) == 3
 
 
@@ -250,20 +251,43 @@ def test_an_unexpected_exception_after_a_task_was_sent_is_reported_with_the_task
 def test_job_without_managed_device_fails_with_how_to_enable_it_after_the_others_are_unlocked():
     api = FakeSdm(fleet(2))
     with pytest.raises(SnowballError) as raised:
-        run(api, job_ids=["JID00", "JID-no-sdm", "JID01"])
+        run(api, job_ids=[JOB % 0, JOB % 99, JOB % 1])
     error = raised.value
     assert "1 of 3 devices are not unlocked" in error.msg
-    assert "JID-no-sdm has no managed device in region us-east-1" in error.msg
+    assert "%s has no managed device in region us-east-1" % (JOB % 99) in error.msg
     assert "set-features --remote-management-state INSTALLED_AUTOSTART" in error.msg
     assert [device["device_state"] for device in error.facts["devices"]] == ["UNLOCKED", None, "UNLOCKED"]
     assert error.facts["changed"] is True
 
 
-def test_job_with_two_managed_devices_is_refused_before_any_task():
-    api = FakeSdm({"smd-a": {"job": "JID00", "state": "LOCKED"}, "smd-b": {"job": "JID00", "state": "LOCKED"}})
-    with pytest.raises(SnowballError, match="2 managed devices"):
-        run(api)
-    assert "CreateTask" not in api.calls
+def test_job_with_two_managed_devices_fails_alone_and_gets_no_task():
+    api = FakeSdm({"smd-a": {"job": JOB % 0, "state": "LOCKED"}, "smd-b": {"job": JOB % 0, "state": "LOCKED"},
+                   "smd-c": {"job": JOB % 1, "state": "LOCKED"}})
+    with pytest.raises(SnowballError, match="2 managed devices") as raised:
+        run(api, job_ids=[JOB % 0, JOB % 1])
+    assert api.tasks == {"st-0": ["smd-c"]}
+    assert [device["device_state"] for device in raised.value.facts["devices"]] == [None, "UNLOCKED"]
+
+
+def test_a_bad_or_repeated_job_id_fails_its_own_device_and_the_others_are_unlocked():
+    api = FakeSdm(fleet(3))
+    typed = (JOB % 1).upper()
+    with pytest.raises(SnowballError) as raised:
+        run(api, job_ids=[JOB % 0, typed, JOB % 2, JOB % 2])
+    devices = raised.value.facts["devices"]
+    assert [device["job_id"] for device in devices] == [JOB % 0, typed, JOB % 2, JOB % 2]
+    assert "msg" not in devices[0] and devices[0]["device_state"] == "UNLOCKED"
+    assert "job_id must be a Snowball job id" in devices[1]["msg"] and typed in devices[1]["msg"]
+    assert all("listed 2 times" in device["msg"] and device["task_id"] is None for device in devices[2:])
+    assert api.tasks == {"st-0": ["smd-00"]}
+    assert "3 of 4 devices are not unlocked" in raised.value.msg
+
+
+def test_only_bad_job_ids_make_no_aws_call():
+    api = FakeSdm(fleet(1))
+    with pytest.raises(SnowballError, match="job_id must be a Snowball job id"):
+        run(api, job_ids=["JID-not-a-uuid"])
+    assert api.calls == []
 
 
 def test_check_mode_reports_the_locked_devices_and_sends_no_task():
@@ -281,8 +305,8 @@ def test_stale_and_never_seen_devices_are_named_in_warnings_before_any_task():
     warnings = []
     run(FakeSdm(devices), warnings=warnings)
     assert len(warnings) == 2
-    assert "smd-00 (job JID00) last contacted AWS" in warnings[0] and "120 minutes ago" in warnings[0]
-    assert "smd-01 (job JID01) last contacted AWS never" in warnings[1]
+    assert "smd-00 (job %s) last contacted AWS" % (JOB % 0) in warnings[0] and "120 minutes ago" in warnings[0]
+    assert "smd-01 (job %s) last contacted AWS never" % (JOB % 1) in warnings[1]
     assert "no route to AWS in region us-east-1" in warnings[0]
 
 
@@ -330,7 +354,7 @@ def test_managed_device_ids_are_used_as_given_and_their_jobs_reported():
     remote = unlock(api)
     result = remote.run(remote.find(managed_device_ids=["smd-01"]), 600, 10)
     assert "ListDevices" not in api.calls
-    assert result["devices"][0]["job_id"] == "JID01" and result["devices"][0]["device_state"] == "UNLOCKED"
+    assert result["devices"][0]["job_id"] == JOB % 1 and result["devices"][0]["device_state"] == "UNLOCKED"
 
 
 def test_real_clock_is_utc_aware():

@@ -55,7 +55,8 @@ def with_device(ctx, state):
 
 @pytest.mark.parametrize("params, words", [
     (dict(job_ids=["JID-not-a-uuid"]), "job_id must be a Snowball job id"),
-    (dict(job_ids=[JOB, JOB]), "listed twice"),
+    (dict(job_ids=[JOB, JOB]), "is listed 2 times"),
+    (dict(managed_device_ids=["smd-1", "smd-1"]), "listed twice"),
     (dict(job_ids=[]), "at least one"),
     (dict(job_ids=[""]), "job_id must be a Snowball job id"),
     (dict(managed_device_ids=[""]), "managed_device_ids must hold managed device ids"),
