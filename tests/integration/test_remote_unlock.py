@@ -141,6 +141,22 @@ def test_a_job_id_on_two_hosts_fails_both_and_the_others_are_unlocked(site, sdm)
     assert [task["targets"] for task in sdm.world.tasks.values()] == [[next(iter(sdm.world.devices))]]
 
 
+def test_a_cluster_written_as_one_host_is_refused_and_no_node_gets_a_task(site, sdm):
+    """The on-site inventory's cluster form: one host, node 1's job id, the nodes' addresses."""
+    nodes = fleet(site, sdm, 3)
+    jobs = {"rack1": nodes["device00"], "single": None}
+    single = fleet(site, sdm, 1)
+    jobs["single"] = single["device00"]
+    hosts = hosts_of(sdm, jobs)
+    hosts["rack1"]["snowball_unlock_cluster_ips"] = ["192.0.2.11", "192.0.2.12", "192.0.2.13"]
+    result = run_remote(site, hosts)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert recap(result.stdout)["rack1"]["failed"] == 1 and recap(result.stdout)["single"]["failed"] == 0
+    assert "list each node as its own host" in result.stdout
+    states = device_states(sdm)
+    assert [states[job_id] for job_id in nodes.values()] == ["LOCKED"] * 3 and states[jobs["single"]] == "UNLOCKED"
+
+
 def test_device_without_remote_management_fails_only_its_host_and_says_how_to_enable_it(site, sdm):
     jobs = fleet(site, sdm, 2)
     jobs["ordered-without-sdm"] = site.world.add_job()["metadata"]["JobId"]
