@@ -95,6 +95,9 @@ class RemoteUnlock:
         self.clock = clock or Clock()
         self.offline_after = offline_after
         self.region = getattr(api, "region", None)
+        # Every task CreateTask answered with, as soon as it answered: a failure before the batch's devices are
+        # given their task (DescribeTask, ListExecutions) still names it.
+        self.answered_task_ids = set()
 
     def find(self, job_ids=None, managed_device_ids=None):
         """One entry per device: job_id, managed_device_id. A device's own problem (a job id that is not one, listed
@@ -206,6 +209,7 @@ class RemoteUnlock:
         for _attempt in range(MAX_CHAINED_TOKENS):
             task_id = self.api.create_unlock_task(sorted(targets), batch_token(targets, chained_from),
                                                   "fieldops.snowball remote unlock")
+            self.answered_task_ids.add(task_id)
             if self._still_current(task_id, batch):
                 break
             chained_from = task_id
@@ -288,14 +292,13 @@ class RemoteUnlock:
                 % (what, entry["task_id"], entry["execution_state"], timeout, entry["last_reached_out_at"] or "never",
                    self.region, _ON_SITE))
 
-    @staticmethod
-    def _facts(entries, changed):
+    def _facts(self, entries, changed):
         devices = [{key: entry[key] for key in ("job_id", "managed_device_id", "device_state", "execution_state",
                                                 "last_reached_out_at", "task_id")} for entry in entries]
         for device, entry in zip(devices, entries):
             if entry.get("msg"):
                 device["msg"] = entry["msg"]
-        task_ids = sorted({entry["task_id"] for entry in entries if entry["task_id"]})
+        task_ids = sorted({entry["task_id"] for entry in entries if entry["task_id"]} | self.answered_task_ids)
         return dict(changed=changed, devices=devices, task_ids=task_ids)
 
     def _report(self, entries, changed):

@@ -248,6 +248,18 @@ def test_an_unexpected_exception_after_a_task_was_sent_is_reported_with_the_task
     assert raised.value.facts["task_ids"] == ["st-0"] and raised.value.facts["devices"][0]["task_id"] == "st-0"
 
 
+def test_a_failure_between_create_task_and_its_follow_up_names_the_task():
+    api = FakeSdm(fleet(1))
+
+    def unreadable(task_id):
+        raise SnowballError("AWS answered DescribeTask without a state.")
+
+    api.describe_task = unreadable
+    with pytest.raises(SnowballError, match="without a state") as raised:
+        run(api)
+    assert raised.value.facts["task_ids"] == ["st-0"]
+
+
 def test_job_without_managed_device_fails_with_how_to_enable_it_after_the_others_are_unlocked():
     api = FakeSdm(fleet(2))
     with pytest.raises(SnowballError) as raised:
