@@ -176,6 +176,7 @@ class RemoteUnlock:
                 if entry is not None and entry["task_id"] is None and execution.get("state") in OPEN:
                     entry["task_id"] = task_id
                     entry["execution_state"] = execution["state"]
+                    entry["joined"] = True
 
     def _look(self, entry):
         """DescribeDevice: AWS's cached view of the device (deviceState, lastReachedOutAt)."""
@@ -282,6 +283,12 @@ class RemoteUnlock:
             return ("%s: AWS showed it UNLOCKING, with no unlock task of this run, and still %s after %ds: an unlock "
                     "started elsewhere (on site, or a task that ended before AWS's view caught up). Check again with "
                     "a longer timeout; an UNLOCKED device gets no new task." % (what, entry["device_state"], timeout))
+        if entry["execution_state"] == SUCCEEDED and entry.get("joined"):
+            # The model does not say which command a task runs: the open execution found may have been a reboot.
+            return ("%s: task %s, found queued for it before this run, succeeded, but AWS's view still said %s after "
+                    "%ds. If that task was not an unlock (the API does not say), run again: a device with no open "
+                    "execution gets its own unlock task; otherwise check again with a longer timeout."
+                    % (what, entry["task_id"], entry["device_state"], timeout))
         if entry["execution_state"] == SUCCEEDED:
             return ("%s: the unlock task succeeded, but AWS's cached view still said %s after %ds: the device updates it "
                     "when it next reports. Check again with a longer timeout; an UNLOCKED device gets no new task."

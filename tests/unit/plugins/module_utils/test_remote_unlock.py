@@ -150,6 +150,19 @@ def test_a_device_still_queued_gets_no_second_task_when_the_batch_changed():
     assert "still QUEUED" in raised.value.msg and "within the hour" not in raised.value.msg
 
 
+def test_a_found_task_that_succeeded_without_unlocking_says_to_run_again():
+    """The open execution found may belong to a task that is not an unlock (a reboot): the API does not say."""
+    api = FakeSdm(fleet(1), script={"smd-00": ["QUEUED"]})
+    api.tasks["st-reboot"] = ["smd-00"]
+    api.script["smd-00"] = ["QUEUED", "SUCCEEDED"]
+    api.cache_lag = 1000
+    with pytest.raises(SnowballError) as raised:
+        run(api, timeout=30)
+    assert "CreateTask" not in api.calls
+    assert "task st-reboot, found queued for it before this run, succeeded" in raised.value.msg
+    assert "If that task was not an unlock (the API does not say), run again" in raised.value.msg
+
+
 def test_a_device_locked_again_many_times_gets_a_new_task_each_time():
     """Power cuts: each re-lock is reported (a newer lastUpdatedAt), so each run sends one new task, however many
     re-locks, in the same hour or not."""
