@@ -15,17 +15,20 @@ description:
     Management, as AWS OpsHub's B(Unlock) does; no manifest or unlock code is fetched or needed, and no client runs.
   - Finds each job's managed device (C(ListDevices), in O(region) only), asks AWS for its state (C(DescribeDevice)),
     and leaves a device that is already C(UNLOCKED) alone (no task, C(changed=false)).
+  - Never queues a second unlock for a device that already has one C(QUEUED) or C(IN_PROGRESS) (C(ListTasks),
+    C(ListExecutions)), whichever run or tool sent it; it waits on that execution instead. A device AWS shows
+    C(UNLOCKING) without one is watched, not sent a task.
   - Sends the others C(unlock) tasks (C(CreateTask)), at most ten devices per task, each with a C(clientToken)
-    derived from its devices, so a re-run after a crash finds the task the first run created instead of queuing a
-    second one. Then waits, within O(timeout), for each execution to end and for AWS to report the device
+    derived from its devices and the state they last reported, so a retried or interrupted C(CreateTask) does not
+    queue a second task. Then waits, within O(timeout), for each execution to end and for AWS to report the device
     C(UNLOCKED) (AWS's view of a device is a cache the device refreshes when it reports).
   - Warns, before any task, about a device that has not contacted AWS for O(offline_after) seconds (off, or no
     route to AWS); its task may stay queued until it times out.
-  - Fails, after the other devices are unlocked, when a job has no managed device (ordered without remote
-    management, or in another region) or a device's task ends C(REJECTED), C(FAILED), C(TIMED_OUT) or
+  - Fails, after the other devices are unlocked, when a job id is not one or is listed twice, a job has no managed
+    device (ordered without remote management, or in another region) or several, or a device's task ends C(REJECTED), C(FAILED), C(TIMED_OUT) or
     C(CANCELED); each device's entry in RV(devices) says what to do next.
-  - The credentials need the IAM actions C(snow-device-management:ListDevices), C(DescribeDevice), C(CreateTask),
-    C(DescribeTask) and C(ListExecutions).
+  - The credentials need the IAM actions C(snow-device-management:ListDevices), C(DescribeDevice), C(ListTasks),
+    C(CreateTask), C(DescribeTask) and C(ListExecutions).
 author:
   - fieldops engineering (@fieldops)
 options:
@@ -38,15 +41,16 @@ options:
     elements: str
   managed_device_ids:
     description:
-      - The devices' managed device ids (C(smd-...), as AWS OpsHub shows them), instead of their job ids.
+      - The devices' managed device ids (C(smd-...), as AWS OpsHub shows them), instead of their job ids; 1 to 64
+        letters, digits, hyphens or underscores each.
     type: list
     elements: str
   timeout:
-    description: Seconds to wait for every device to be C(UNLOCKED), from the start of the task.
+    description: Seconds to wait for every device to be C(UNLOCKED), from the start of the task; at most 86400.
     type: int
     default: 1800
   poll_interval:
-    description: Seconds between two looks at the tasks' executions while waiting.
+    description: Seconds between two looks at the tasks' executions while waiting; above 0, at most O(timeout).
     type: float
     default: 15
   offline_after:
@@ -116,7 +120,7 @@ devices:
       type: str
       returned: when the device is not unlocked
 task_ids:
-  description: The unlock tasks sent (or found again on a re-run).
+  description: The unlock tasks sent, or found queued or running for the devices.
   returned: always
   type: list
   elements: str
@@ -125,8 +129,8 @@ task_ids:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
-from ansible_collections.fieldops.snowball.plugins.module_utils._ids import job_id_problem
 from ansible_collections.fieldops.snowball.plugins.module_utils._remote_unlock import RemoteUnlock
+from ansible_collections.fieldops.snowball.plugins.module_utils._remote_unlock import managed_device_id_problem
 from ansible_collections.fieldops.snowball.plugins.module_utils._sdm import SnowDeviceManagement
 
 ARGUMENT_SPEC = dict(
@@ -136,6 +140,8 @@ ARGUMENT_SPEC = dict(
     poll_interval=dict(type="float", default=15),
     offline_after=dict(type="int", default=900),
 )
+# The longest wait a task may ask for, as snowball_edge_unlock's.
+MAX_WAIT_SECONDS = 86400
 ARGUMENT_RULES = dict(mutually_exclusive=[("job_ids", "managed_device_ids")],
                       required_one_of=[("job_ids", "managed_device_ids")])
 
@@ -145,14 +151,22 @@ def check_params(params):
     ids = params["job_ids"] or params["managed_device_ids"] or []
     if not ids:
         raise SnowballError("Give at least one job id (job_ids) or managed device id (managed_device_ids).")
-    if len(set(ids)) != len(ids):
-        raise SnowballError("A device is listed twice: %s." % ", ".join(sorted({i for i in ids if ids.count(i) > 1})))
-    for job_id in params["job_ids"] or []:
-        problem = job_id_problem(job_id)
+    # A job id's own problem (its form, listed twice) fails only its device: RemoteUnlock.find.
+    device_ids = params["managed_device_ids"] or []
+    if len(set(device_ids)) != len(device_ids):
+        raise SnowballError("A device is listed twice: %s."
+                            % ", ".join(sorted({i for i in device_ids if device_ids.count(i) > 1})))
+    for device_id in device_ids:
+        problem = managed_device_id_problem(device_id)
         if problem:
-            raise SnowballError("%s (got %r)" % (problem, job_id))
-    if params["timeout"] <= 0 or params["poll_interval"] <= 0 or params["poll_interval"] > params["timeout"]:
-        raise SnowballError("timeout must be positive and poll_interval positive and at most timeout.")
+            raise SnowballError(problem)
+    for name in ("timeout", "poll_interval"):
+        # A comparison, not math.isfinite: NaN fails it, and a huge number does not overflow (as snowball_edge_unlock).
+        if not 0 < params[name] <= MAX_WAIT_SECONDS:
+            raise SnowballError("%s must be a number of seconds above 0 and at most %d (a day), not %r."
+                                % (name, MAX_WAIT_SECONDS, params[name]))
+    if params["poll_interval"] > params["timeout"]:
+        raise SnowballError("poll_interval (%r) must be at most timeout (%r)." % (params["poll_interval"], params["timeout"]))
     if params["offline_after"] <= 0:
         raise SnowballError("offline_after must be positive.")
 

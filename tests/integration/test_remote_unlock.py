@@ -88,18 +88,73 @@ def test_fleet_of_twelve_is_unlocked_in_two_tasks_by_the_installed_playbook_and_
 
 def test_a_run_that_gave_up_is_followed_by_one_that_finds_the_same_task(site, sdm):
     """The first run ends at its timeout while the devices have not picked the task up (as a crash would end
-    it). They come back on line and run it; AWS's view of them lags 3 s, so the next run still sees them locked,
-    sends the same batch under the same clientToken, gets the first run's task back and waits for the view."""
+    it). They come back on line and run it; AWS's view of them lags 3 s, so the next run still sees them locked and
+    finds the first run's task again (its executions still open, or ended under the same clientToken): no second
+    task."""
     sdm.world.execution_timeout = 600
-    jobs = fleet(site, sdm, 2, contact_interval=600, cache_lag=3)
+    jobs = fleet(site, sdm, 2, contact_interval=600, last_contact_age=5, cache_lag=3)
     first = run_remote(site, hosts_of(sdm, jobs, snowball_unlock_timeout=1))
     assert first.returncode == 2 and "was still QUEUED after 1s" in first.stdout, first.stdout + first.stderr
     for device_id in sdm.world.devices:
         sdm.world.set_online(device_id, contact_interval=0.2)  # back on line: they take the queued task now
     again = run_remote(site, hosts_of(sdm, jobs))
     assert again.returncode == 0, again.stdout + again.stderr
-    assert sdm.world.count("CreateTask") == 2 and len(sdm.world.tasks) == 1
+    assert len(sdm.world.tasks) == 1
     assert set(device_states(sdm).values()) == {"UNLOCKED"}
+
+
+def test_a_device_still_queued_gets_no_second_task_when_the_rest_of_its_batch_unlocked(site, sdm):
+    """One device of the batch unlocks, the other never reports: every re-run waits on its queued execution."""
+    sdm.world.execution_timeout = 600
+    jobs = fleet(site, sdm, 1)
+    jobs["silent"] = site.world.add_job()["metadata"]["JobId"]
+    sdm.world.add_device(jobs["silent"], last_contact_age=None)
+    for _run in range(2):
+        result = run_remote(site, hosts_of(sdm, jobs, snowball_unlock_timeout=2))
+        assert result.returncode == 2 and "was still QUEUED after 2s" in result.stdout, result.stdout + result.stderr
+        assert "within the hour" not in result.stdout
+    assert [sorted(task["targets"]) for task in sdm.world.tasks.values()] == [sorted(sdm.world.devices)]
+    assert recap(result.stdout)["silent"]["failed"] == 1 and recap(result.stdout)["device00"]["failed"] == 0
+
+
+def test_a_host_with_a_bad_job_id_fails_alone_and_the_others_are_unlocked(site, sdm):
+    jobs = fleet(site, sdm, 2)
+    jobs["typed-from-label"] = jobs["device01"].upper()
+    result = run_remote(site, hosts_of(sdm, jobs))
+    assert result.returncode == 2, result.stdout + result.stderr
+    summary = recap(result.stdout)
+    assert summary["typed-from-label"]["failed"] == 1
+    assert summary["device00"]["failed"] == 0 and summary["device01"]["failed"] == 0
+    assert "job_id must be a Snowball job id" in result.stdout
+    assert set(device_states(sdm).values()) == {"UNLOCKED"}
+
+
+def test_a_job_id_on_two_hosts_fails_both_and_the_others_are_unlocked(site, sdm):
+    jobs = fleet(site, sdm, 2)
+    jobs["copy-pasted"] = jobs["device01"]
+    result = run_remote(site, hosts_of(sdm, jobs))
+    assert result.returncode == 2, result.stdout + result.stderr
+    summary = recap(result.stdout)
+    assert summary["device00"]["failed"] == 0
+    assert summary["device01"]["failed"] == 1 and summary["copy-pasted"]["failed"] == 1
+    assert "is listed 2 times" in result.stdout
+    assert [task["targets"] for task in sdm.world.tasks.values()] == [[next(iter(sdm.world.devices))]]
+
+
+def test_a_cluster_written_as_one_host_is_refused_and_no_node_gets_a_task(site, sdm):
+    """The on-site inventory's cluster form: one host, node 1's job id, the nodes' addresses."""
+    nodes = fleet(site, sdm, 3)
+    jobs = {"rack1": nodes["device00"], "single": None}
+    single = fleet(site, sdm, 1)
+    jobs["single"] = single["device00"]
+    hosts = hosts_of(sdm, jobs)
+    hosts["rack1"]["snowball_unlock_cluster_ips"] = ["192.0.2.11", "192.0.2.12", "192.0.2.13"]
+    result = run_remote(site, hosts)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert recap(result.stdout)["rack1"]["failed"] == 1 and recap(result.stdout)["single"]["failed"] == 0
+    assert "list each node as its own host" in result.stdout
+    states = device_states(sdm)
+    assert [states[job_id] for job_id in nodes.values()] == ["LOCKED"] * 3 and states[jobs["single"]] == "UNLOCKED"
 
 
 def test_device_without_remote_management_fails_only_its_host_and_says_how_to_enable_it(site, sdm):
@@ -153,6 +208,14 @@ def test_throttling_is_survived_without_a_second_task(site, sdm):
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(sdm.world.tasks) == 1
     assert set(device_states(sdm).values()) == {"UNLOCKED"}
+
+
+def test_a_poll_interval_that_is_not_a_number_is_refused_before_any_task(site, sdm):
+    jobs = fleet(site, sdm, 2)
+    result = run_remote(site, hosts_of(sdm, jobs), args=["-e", '{"snowball_unlock_poll_interval": NaN}'])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "poll_interval must be a number of seconds above 0 and at most 86400" in result.stdout
+    assert not sdm.world.tasks and sdm.world.count() == 0
 
 
 def test_access_denied_names_the_missing_iam_action_before_any_task(site, sdm):

@@ -30,6 +30,10 @@ stricter reading, marked "stricter"):
 - executions: QUEUED, IN_PROGRESS, then SUCCEEDED, FAILED or REJECTED; one whose
   device never reports ends TIMED_OUT after ``execution_timeout`` (undocumented
   length: a knob);
+- ListTasks lists the tasks of the region the request is signed for (stricter: the
+  API reference does not say; tasks are regional resources by their ARN), only
+  those in the ``state`` filter's TaskState when given, paginated; a summary
+  holds taskId, taskArn and state (model: TaskSummary), not the targets;
 - CancelTask only while the task's executions are all QUEUED (sdm-cli-cancel-task.md);
 - errors with their model status: ThrottlingException 429,
   ServiceQuotaExceededException 402, AccessDeniedException 403,
@@ -297,18 +301,29 @@ class SdmHandler(BaseHTTPRequestHandler):
 
     def op_DescribeTask(self, params, _region, now):
         task = self._task(params["taskId"])
-        executions = self._executions(task, now)
         result = {"taskId": task["id"], "taskArn": task["arn"], "targets": task["targets"], "createdAt": task["created"]}
         if task["description"]:
             result["description"] = task["description"]
-        if task["canceled"] is not None:
-            result.update(state="CANCELED", lastUpdatedAt=task["canceled"])
-        elif all(state in ENDED for state, _started, _ended in executions.values()):
-            result.update(state="COMPLETED", completedAt=max(ended for _state, _started, ended in executions.values()))
-            result["lastUpdatedAt"] = result["completedAt"]
-        else:
-            result.update(state="IN_PROGRESS", lastUpdatedAt=task["created"])
+        result.update(self._task_state(task, now))
         return result
+
+    def _task_state(self, task, now):
+        """DescribeTask's state (model: TaskState) and its times."""
+        executions = self._executions(task, now)
+        if task["canceled"] is not None:
+            return {"state": "CANCELED", "lastUpdatedAt": task["canceled"]}
+        if all(state in ENDED for state, _started, _ended in executions.values()):
+            completed = max(ended for _state, _started, ended in executions.values())
+            return {"state": "COMPLETED", "completedAt": completed, "lastUpdatedAt": completed}
+        return {"state": "IN_PROGRESS", "lastUpdatedAt": task["created"]}
+
+    def op_ListTasks(self, params, region, now):
+        entries = []
+        for task in sorted(self.world.tasks.values(), key=lambda task: task["created"]):
+            state = self._task_state(task, now)["state"]
+            if task["arn"].split(":")[3] == region and params.get("state") in (None, state):
+                entries.append({"taskId": task["id"], "taskArn": task["arn"], "state": state})
+        return self._page(entries, params, "tasks")
 
     def op_ListExecutions(self, params, _region, now):
         task = self._task(params["taskId"])

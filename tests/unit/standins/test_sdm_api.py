@@ -227,3 +227,24 @@ def test_a_device_back_on_line_takes_its_queued_task_at_its_next_contact(server,
     assert api.describe_device(managedDeviceId=device)["deviceState"] == "LOCKED"  # the cache lags 3 s
     clock.advance(3)
     assert api.describe_device(managedDeviceId=device)["deviceState"] == "UNLOCKED"
+
+
+def test_list_tasks_filters_by_state_is_paginated_and_limited_to_the_signed_region(server, clock):
+    online = server.world.add_device(JOB, contact_interval=10, unlock_seconds=1)
+    offline = server.world.add_device(JOB, last_contact_age=None)
+    elsewhere = server.world.add_device(JOB, region="eu-west-1")
+    api = client(server)
+    done = api.create_task(targets=[online], command={"unlock": {}})["taskId"]
+    clock.advance(20)
+    queued = [api.create_task(targets=[offline], command={"unlock": {}}, clientToken="t%d" % index)["taskId"]
+              for index in range(sdm_api.PAGE_SIZE + 1)]
+    client(server, region="eu-west-1").create_task(targets=[elsewhere], command={"unlock": {}})
+    first = api.list_tasks(state="IN_PROGRESS")
+    assert len(first["tasks"]) == sdm_api.PAGE_SIZE and first["nextToken"]
+    in_progress = api.get_paginator("list_tasks").paginate(state="IN_PROGRESS").build_full_result()["tasks"]
+    assert [task["taskId"] for task in in_progress] == queued
+    assert {task["state"] for task in in_progress} == {"IN_PROGRESS"} and "targets" not in in_progress[0]
+    assert [task["taskId"] for task in api.list_tasks(state="COMPLETED")["tasks"]] == [done]
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        client(server, validate=False).list_tasks(state="QUEUED")  # an execution state, not a task state
+    assert error_code(raised) == ("ValidationException", 400)

@@ -14,6 +14,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils import _remote_u
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._remote_unlock import RemoteUnlock, batch_token
 
+JOB = "JID123e4567-e89b-12d3-a456-4266554400%02d"  # a Snowball job id per device index
 START = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.timezone.utc)
 
 
@@ -68,6 +69,10 @@ class FakeSdm:
             self.tasks[self.tokens[client_token]] = list(targets)
         return self.tokens[client_token]
 
+    def open_tasks(self):
+        self.calls.append("ListTasks")
+        return [{"taskId": task_id, "state": "IN_PROGRESS"} for task_id in self.tasks if task_id not in self.ended]
+
     def describe_task(self, task_id):
         self.calls.append("DescribeTask")
         if task_id in self.ended:
@@ -88,7 +93,7 @@ class FakeSdm:
 
 
 def fleet(count, state="LOCKED"):
-    return {"smd-%02d" % index: {"job": "JID%02d" % index, "state": state} for index in range(count)}
+    return {"smd-%02d" % index: {"job": JOB % index, "state": state} for index in range(count)}
 
 
 def unlock(api, warnings=None, clock=None):
@@ -116,23 +121,63 @@ def test_twenty_three_devices_go_ten_to_a_task_and_end_unlocked():
     assert result["changed"] is True
     assert sorted(len(targets) for targets in api.tasks.values()) == [3, 10, 10]
     assert {(device["device_state"], device["execution_state"]) for device in result["devices"]} == {("UNLOCKED", "SUCCEEDED")}
-    assert [device["job_id"] for device in result["devices"]] == ["JID%02d" % index for index in range(23)]
+    assert [device["job_id"] for device in result["devices"]] == [JOB % index for index in range(23)]
     assert len(result["task_ids"]) == 3
 
 
-def test_a_rerun_in_the_same_hour_finds_the_first_runs_task_instead_of_queuing_another():
+def test_a_rerun_waits_on_the_queued_task_instead_of_queuing_another():
     api = FakeSdm(fleet(2), script={"smd-00": ["QUEUED"], "smd-01": ["QUEUED"]})
     with pytest.raises(SnowballError):
         run(api, timeout=30)  # the first run gives up (a crash would do the same)
-    run_again = FakeSdm(api.devices, script={"smd-00": ["SUCCEEDED"], "smd-01": ["SUCCEEDED"]})
+    run_again = FakeSdm(api.devices, script={"smd-00": ["QUEUED", "SUCCEEDED"], "smd-01": ["QUEUED", "SUCCEEDED"]})
     run_again.tokens, run_again.tasks = api.tokens, api.tasks
     result = run(run_again)
     assert len(run_again.tasks) == 1 and result["task_ids"] == list(api.tasks)
+    assert "CreateTask" not in run_again.calls
+
+
+def test_a_device_still_queued_gets_no_second_task_when_the_batch_changed():
+    """The first run's task unlocked one device; the other still has its execution queued. The next run, with only
+    that device locked (another batch, another hour), waits on the queued execution."""
+    api = FakeSdm(fleet(2), script={"smd-00": ["SUCCEEDED"], "smd-01": ["QUEUED"]})
+    with pytest.raises(SnowballError):
+        run(api, timeout=30)
+    clock = FakeClock()
+    clock.elapsed = 3600 * 5
+    with pytest.raises(SnowballError) as raised:
+        run(api, timeout=30, clock=clock)
+    assert list(api.tasks) == ["st-0"] and raised.value.facts["task_ids"] == ["st-0"]
+    assert "still QUEUED" in raised.value.msg and "within the hour" not in raised.value.msg
+
+
+def test_a_found_task_that_succeeded_without_unlocking_says_to_run_again():
+    """The open execution found may belong to a task that is not an unlock (a reboot): the API does not say."""
+    api = FakeSdm(fleet(1), script={"smd-00": ["QUEUED"]})
+    api.tasks["st-reboot"] = ["smd-00"]
+    api.script["smd-00"] = ["QUEUED", "SUCCEEDED"]
+    api.cache_lag = 1000
+    with pytest.raises(SnowballError) as raised:
+        run(api, timeout=30)
+    assert "CreateTask" not in api.calls
+    assert "task st-reboot, found queued for it before this run, succeeded" in raised.value.msg
+    assert "If that task was not an unlock (the API does not say), run again" in raised.value.msg
+
+
+def test_a_device_locked_again_many_times_gets_a_new_task_each_time():
+    """Power cuts: each re-lock is reported (a newer lastUpdatedAt), so each run sends one new task, however many
+    re-locks, in the same hour or not."""
+    api = FakeSdm(fleet(1))
+    for relock in range(1, 6):
+        task_id = run(api)["task_ids"][0]
+        api.ended[task_id] = START + datetime.timedelta(seconds=relock)
+        api.devices["smd-00"].update(state="LOCKED", updated=START + datetime.timedelta(seconds=relock + 1))
+        api.looks.clear()
+    assert len(api.tasks) == 5
 
 
 def test_a_device_locked_again_after_its_task_ended_gets_a_new_task():
-    """A power cut within the hour: the batch's token returns the first unlock's ended task, and AWS's view of the
-    device, refreshed since, says LOCKED; a new token, chained from that task, sends a new one."""
+    """A power cut before the device reported again: the batch's token returns the first unlock's ended task, and
+    AWS's view of the device, refreshed since, says LOCKED; a new token, chained from that task, sends a new one."""
     api = FakeSdm(fleet(1))
     first = run(api)["task_ids"]
     api.ended[first[0]] = START - datetime.timedelta(minutes=5)
@@ -146,7 +191,7 @@ def test_an_ended_task_that_unlocked_the_devices_is_kept_while_the_cached_view_c
     """A re-run after a crash, once the first run's task has ended: AWS's view, last refreshed before the task
     ended, still says LOCKED. The task is the right one; no second task is sent."""
     api = FakeSdm(fleet(2), script={"smd-00": ["SUCCEEDED"], "smd-01": ["SUCCEEDED"]}, cache_lag=2)
-    api.tokens[batch_token(["smd-00", "smd-01"], int(START.timestamp()) // 3600)] = "st-0"
+    api.tokens[batch_token({"smd-00": START, "smd-01": START})] = "st-0"
     api.tasks["st-0"] = ["smd-00", "smd-01"]
     api.ended["st-0"] = START + datetime.timedelta(seconds=30)
     result = run(api)
@@ -154,32 +199,120 @@ def test_an_ended_task_that_unlocked_the_devices_is_kept_while_the_cached_view_c
     assert {device["device_state"] for device in result["devices"]} == {"UNLOCKED"}
 
 
-def test_batch_token_depends_on_the_devices_and_the_hour_only():
-    token = batch_token(["smd-b", "smd-a"], 100)
-    assert token == batch_token(["smd-a", "smd-b"], 100)
-    assert token != batch_token(["smd-a", "smd-b"], 101)
-    assert token != batch_token(["smd-a"], 100)
-    assert token != batch_token(["smd-a", "smd-b"], 100, chained_from="st-1")
+def test_an_unlocking_device_without_an_open_execution_is_watched_not_sent_a_task():
+    """Its task ended before AWS's view caught up (or it is being unlocked on site): no second unlock."""
+    api = FakeSdm(fleet(1, state="UNLOCKING"))
+    describe = api.describe_device
+
+    def catching_up(device_id):
+        if api.calls.count("DescribeDevice") == 2:
+            api.devices[device_id]["state"] = "UNLOCKED"
+        return describe(device_id)
+
+    api.describe_device = catching_up
+    result = run(api)
+    assert "CreateTask" not in api.calls and result["devices"][0]["device_state"] == "UNLOCKED"
+    assert result["task_ids"] == []
+
+
+def test_an_unlocking_device_that_never_says_unlocked_is_explained_at_the_timeout():
+    api = FakeSdm(fleet(1, state="UNLOCKING"))
+    with pytest.raises(SnowballError, match="UNLOCKING, with no unlock task of this run, and still UNLOCKING after 30s"):
+        run(api, timeout=30)
+    assert "CreateTask" not in api.calls
+
+
+def test_batch_token_depends_on_the_devices_and_their_reported_state_only():
+    later = START + datetime.timedelta(seconds=1)
+    token = batch_token({"smd-b": START, "smd-a": START})
+    assert token == batch_token({"smd-a": START, "smd-b": START})
+    assert token != batch_token({"smd-a": START, "smd-b": later})
+    assert token != batch_token({"smd-a": START})
+    assert token != batch_token({"smd-a": START, "smd-b": START}, chained_from="st-1")
     assert 1 <= len(token) <= 64 and all("!" <= char <= "~" for char in token)
+
+
+def test_a_failure_after_tasks_were_sent_names_them():
+    """CreateTask refused for the second batch: the first batch's task is queued at AWS, and the failure says so."""
+    api = FakeSdm(fleet(12))
+    create = api.create_unlock_task
+
+    def quota_on_second(targets, token, description):
+        if api.tasks:
+            raise SnowballError("AWS refused CreateTask: a Snow Device Management quota is reached.")
+        return create(targets, token, description)
+
+    api.create_unlock_task = quota_on_second
+    with pytest.raises(SnowballError, match="quota is reached") as raised:
+        run(api)
+    assert raised.value.facts["task_ids"] == ["st-0"] and raised.value.facts["changed"] is True
+    assert [device["task_id"] for device in raised.value.facts["devices"]] == ["st-0"] * 10 + [None] * 2
+
+
+def test_an_unexpected_exception_after_a_task_was_sent_is_reported_with_the_task():
+    class BrokenClock(FakeClock):
+        def sleep(self, seconds):
+            raise OverflowError("timestamp out of range for platform time_t")
+
+    api = FakeSdm(fleet(1), script={"smd-00": ["QUEUED"]})
+    with pytest.raises(SnowballError) as raised:
+        run(api, clock=BrokenClock())
+    assert "unexpected OverflowError" in raised.value.msg and "st-0" in raised.value.msg
+    assert raised.value.facts["task_ids"] == ["st-0"] and raised.value.facts["devices"][0]["task_id"] == "st-0"
+
+
+def test_a_failure_between_create_task_and_its_follow_up_names_the_task():
+    api = FakeSdm(fleet(1))
+
+    def unreadable(task_id):
+        raise SnowballError("AWS answered DescribeTask without a state.")
+
+    api.describe_task = unreadable
+    with pytest.raises(SnowballError, match="without a state") as raised:
+        run(api)
+    assert raised.value.facts["task_ids"] == ["st-0"]
 
 
 def test_job_without_managed_device_fails_with_how_to_enable_it_after_the_others_are_unlocked():
     api = FakeSdm(fleet(2))
     with pytest.raises(SnowballError) as raised:
-        run(api, job_ids=["JID00", "JID-no-sdm", "JID01"])
+        run(api, job_ids=[JOB % 0, JOB % 99, JOB % 1])
     error = raised.value
     assert "1 of 3 devices are not unlocked" in error.msg
-    assert "JID-no-sdm has no managed device in region us-east-1" in error.msg
+    assert "%s has no managed device in region us-east-1" % (JOB % 99) in error.msg
     assert "set-features --remote-management-state INSTALLED_AUTOSTART" in error.msg
     assert [device["device_state"] for device in error.facts["devices"]] == ["UNLOCKED", None, "UNLOCKED"]
     assert error.facts["changed"] is True
 
 
-def test_job_with_two_managed_devices_is_refused_before_any_task():
-    api = FakeSdm({"smd-a": {"job": "JID00", "state": "LOCKED"}, "smd-b": {"job": "JID00", "state": "LOCKED"}})
-    with pytest.raises(SnowballError, match="2 managed devices"):
-        run(api)
-    assert "CreateTask" not in api.calls
+def test_job_with_two_managed_devices_fails_alone_and_gets_no_task():
+    api = FakeSdm({"smd-a": {"job": JOB % 0, "state": "LOCKED"}, "smd-b": {"job": JOB % 0, "state": "LOCKED"},
+                   "smd-c": {"job": JOB % 1, "state": "LOCKED"}})
+    with pytest.raises(SnowballError, match="2 managed devices") as raised:
+        run(api, job_ids=[JOB % 0, JOB % 1])
+    assert api.tasks == {"st-0": ["smd-c"]}
+    assert [device["device_state"] for device in raised.value.facts["devices"]] == [None, "UNLOCKED"]
+
+
+def test_a_bad_or_repeated_job_id_fails_its_own_device_and_the_others_are_unlocked():
+    api = FakeSdm(fleet(3))
+    typed = (JOB % 1).upper()
+    with pytest.raises(SnowballError) as raised:
+        run(api, job_ids=[JOB % 0, typed, JOB % 2, JOB % 2])
+    devices = raised.value.facts["devices"]
+    assert [device["job_id"] for device in devices] == [JOB % 0, typed, JOB % 2, JOB % 2]
+    assert "msg" not in devices[0] and devices[0]["device_state"] == "UNLOCKED"
+    assert "job_id must be a Snowball job id" in devices[1]["msg"] and typed in devices[1]["msg"]
+    assert all("listed 2 times" in device["msg"] and device["task_id"] is None for device in devices[2:])
+    assert api.tasks == {"st-0": ["smd-00"]}
+    assert "3 of 4 devices are not unlocked" in raised.value.msg
+
+
+def test_only_bad_job_ids_make_no_aws_call():
+    api = FakeSdm(fleet(1))
+    with pytest.raises(SnowballError, match="job_id must be a Snowball job id"):
+        run(api, job_ids=["JID-not-a-uuid"])
+    assert api.calls == []
 
 
 def test_check_mode_reports_the_locked_devices_and_sends_no_task():
@@ -197,8 +330,8 @@ def test_stale_and_never_seen_devices_are_named_in_warnings_before_any_task():
     warnings = []
     run(FakeSdm(devices), warnings=warnings)
     assert len(warnings) == 2
-    assert "smd-00 (job JID00) last contacted AWS" in warnings[0] and "120 minutes ago" in warnings[0]
-    assert "smd-01 (job JID01) last contacted AWS never" in warnings[1]
+    assert "smd-00 (job %s) last contacted AWS" % (JOB % 0) in warnings[0] and "120 minutes ago" in warnings[0]
+    assert "smd-01 (job %s) last contacted AWS never" % (JOB % 1) in warnings[1]
     assert "no route to AWS in region us-east-1" in warnings[0]
 
 
@@ -246,7 +379,7 @@ def test_managed_device_ids_are_used_as_given_and_their_jobs_reported():
     remote = unlock(api)
     result = remote.run(remote.find(managed_device_ids=["smd-01"]), 600, 10)
     assert "ListDevices" not in api.calls
-    assert result["devices"][0]["job_id"] == "JID01" and result["devices"][0]["device_state"] == "UNLOCKED"
+    assert result["devices"][0]["job_id"] == JOB % 1 and result["devices"][0]["device_state"] == "UNLOCKED"
 
 
 def test_real_clock_is_utc_aware():

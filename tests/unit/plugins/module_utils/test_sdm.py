@@ -118,3 +118,20 @@ def test_client_errors_say_what_to_do(code, status, words):
 ])
 def test_other_errors_say_what_to_do(error, words):
     assert words in _sdm.sdm_error(error, "ListDevices", None, "us-east-1").msg
+
+
+@pytest.mark.parametrize("operation, answer, params, call, words", [
+    ("list_devices", {"devices": [{"associatedWithJob": "JID123e4567-e89b-12d3-a456-426655440000"}]},
+     {"maxResults": 100}, lambda api: api.managed_devices(), "ListDevices in region eu-west-1 without managedDeviceId"),
+    ("list_executions", {"executions": [{"taskId": "st-1", "state": "QUEUED"}]}, {"taskId": "st-1", "maxResults": 100},
+     lambda api: api.executions("st-1"), "ListExecutions for st-1 in region eu-west-1 without managedDeviceId"),
+    ("create_task", {}, None, lambda api: api.create_unlock_task(["smd-1"], "token", "unlock"),
+     "CreateTask in region eu-west-1 without taskId ({}): an answer the remote unlock cannot use. The task may have "
+     "been created: run again"),
+])
+def test_answers_without_a_member_the_model_marks_optional_are_explained(operation, answer, params, call, words):
+    ctx = StubbedContext()
+    ctx.stubber.add_response(operation, answer, params)
+    with ctx.stubber, pytest.raises(SnowballError) as raised:
+        call(_sdm.SnowDeviceManagement(ctx))
+    assert words in raised.value.msg and "check endpoint_url" in raised.value.msg

@@ -55,9 +55,18 @@ def with_device(ctx, state):
 
 @pytest.mark.parametrize("params, words", [
     (dict(job_ids=["JID-not-a-uuid"]), "job_id must be a Snowball job id"),
-    (dict(job_ids=[JOB, JOB]), "listed twice"),
+    (dict(job_ids=[JOB, JOB]), "is listed 2 times"),
+    (dict(managed_device_ids=["smd-1", "smd-1"]), "listed twice"),
     (dict(job_ids=[]), "at least one"),
-    (dict(job_ids=[JOB], timeout=0), "timeout must be positive"),
+    (dict(job_ids=[""]), "job_id must be a Snowball job id"),
+    (dict(managed_device_ids=[""]), "managed_device_ids must hold managed device ids"),
+    (dict(managed_device_ids=["smd-" + "a" * 61]), "1 to 64 letters"),
+    (dict(managed_device_ids=["smd-1/../tasks"]), "managed_device_ids must hold managed device ids"),
+    (dict(job_ids=[JOB], timeout=0), "timeout must be a number of seconds above 0"),
+    (dict(job_ids=[JOB], timeout=86401), "at most 86400"),
+    (dict(job_ids=[JOB], timeout=10 ** 301, poll_interval=1e300), "at most 86400"),
+    (dict(job_ids=[JOB], poll_interval=float("nan")), "poll_interval must be a number of seconds"),
+    (dict(job_ids=[JOB], poll_interval=float("inf")), "poll_interval must be a number of seconds"),
     (dict(job_ids=[JOB], poll_interval=120), "at most timeout"),
     (dict(job_ids=[JOB], offline_after=0), "offline_after must be positive"),
 ])
