@@ -32,16 +32,16 @@ import hashlib
 import hmac
 import os
 import re
-import ssl
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from .background_server import BackgroundServer
 from .s3_operations import XMLNS, S3Error, S3Operations, element, xml
 
 NOT_IMPLEMENTED = "A header you provided implies functionality that is not implemented"
@@ -223,11 +223,10 @@ class DeviceS3Handler(S3Operations, BaseHTTPRequestHandler):
         raise not_implemented("%s %s is not supported by this device" % (method, self.path.split("?")[0]))
 
 
-class DeviceS3Server(ThreadingHTTPServer):
+class DeviceS3Server(BackgroundServer):
     """The endpoint of one device: ``kind`` "adapter" (port 8443) or "s3-snow" (443), serving ``store``."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    thread_name = "device-s3"
 
     def __init__(self, device_ip, certificate, access_key, secret_key, kind="adapter", store=None, port=None):
         """``certificate``: (certificate file, key file), the device's own (SAN = ``device_ip``)."""
@@ -237,32 +236,11 @@ class DeviceS3Server(ThreadingHTTPServer):
         self.device_ip, self.kind = device_ip, kind
         self.access_key, self.secret_key = access_key, secret_key
         self.store = store or DeviceS3Store()
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(*certificate)
-        self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
-        self._thread = None
+        self.serve_tls(certificate)
 
     @property
     def endpoint_url(self):
         return "https://%s:%d" % (self.device_ip, self.server_address[1])
-
-    def finish_request(self, request, client_address):
-        try:
-            request.do_handshake()
-        except (ssl.SSLError, OSError):
-            return  # a client that does not trust the device's certificate
-        super().finish_request(request, client_address)
-
-    def start(self):
-        self._thread = threading.Thread(target=self.serve_forever, name="device-s3", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
-        if self._thread:
-            self._thread.join()
 
 
 def write_device_certificate(directory, device_ip):

@@ -45,9 +45,8 @@ from __future__ import annotations
 import hmac
 import json
 import re
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import botocore.session
@@ -56,6 +55,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.validate import ParamValidator
 
+from .background_server import BackgroundServer
 from .sdm_world import ENDED, SdmWorld
 from .snowball_api import ACCESS_KEY, SECRET_KEY
 
@@ -353,27 +353,14 @@ class SdmHandler(BaseHTTPRequestHandler):
         return {"taskId": task["id"]}
 
 
-class SdmServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class SdmServer(BackgroundServer):
+    thread_name = "sdm-standin"
 
     def __init__(self, world=None, host="127.0.0.1", port=0):
         super().__init__((host, port), SdmHandler)
         self.world = world or SdmWorld()
-        self._thread = None
 
     @property
     def endpoint_url(self):
         host, port = self.server_address[:2]
         return "http://%s:%d" % (host, port)
-
-    def start(self):
-        self._thread = threading.Thread(target=self.serve_forever, name="sdm-standin", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
-        if self._thread:
-            self._thread.join()

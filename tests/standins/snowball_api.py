@@ -30,11 +30,9 @@ import datetime
 import hmac
 import json
 import secrets
-import ssl
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from botocore.auth import SigV4Auth
@@ -44,6 +42,7 @@ from botocore.validate import ParamValidator
 
 from .api_model import MODEL, check_against_shape
 from .aws_jobs import World
+from .background_server import BackgroundServer
 # re-exported: unit tests of the collection import the private CA from here
 from .certificates import make_certificate  # pylint: disable=unused-import
 
@@ -347,43 +346,18 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         return True
 
 
-class SnowballApiServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class SnowballApiServer(BackgroundServer):
+    thread_name = "snowball-api-standin"
 
     def __init__(self, world=None, host="127.0.0.1", port=0, certificate=None):
         """``certificate``: a (certificate file, key file) pair to serve HTTPS with."""
         super().__init__((host, port), SnowballApiHandler)
         self.world = world or World()
-        self._thread = None
         self.scheme = "https" if certificate else "http"
         if certificate:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(*certificate)
-            # The handshake happens in the handler's thread, so a client that refuses the
-            # certificate cannot stall the accept loop.
-            self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+            self.serve_tls(certificate)
 
     @property
     def endpoint_url(self):
         host, port = self.server_address[:2]
         return "%s://%s:%d" % (self.scheme, host, port)
-
-    def finish_request(self, request, client_address):
-        if isinstance(request, ssl.SSLSocket):
-            try:
-                request.do_handshake()
-            except (ssl.SSLError, OSError):
-                return  # the client did not trust the certificate: nothing to answer
-        super().finish_request(request, client_address)
-
-    def start(self):
-        self._thread = threading.Thread(target=self.serve_forever, name="snowball-api-standin", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
-        if self._thread:
-            self._thread.join()
