@@ -177,7 +177,8 @@ class ProfileStore:
                 config = json.load(handle)
         except FileNotFoundError:
             return {"version": 1, "profiles": {}}
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
+            # RecursionError: json gives up on deep nesting ("[[[[..."), which is a damaged file like any other.
             raise SnowballError("%s is not valid JSON (%s); it was left untouched. Fix or move it, then run again."
                                 % (self.path, error.__class__.__name__), path=self.path) from None
         except OSError as error:

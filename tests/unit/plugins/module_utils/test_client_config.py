@@ -98,6 +98,17 @@ def test_corrupt_config_is_left_untouched(tmp_path, manifest):
     assert os.listdir(path.parent) == ["snowball-edge.config"]
 
 
+def test_a_deeply_nested_config_is_named_as_not_json_and_left_untouched(tmp_path, manifest):
+    path = config_in(tmp_path)
+    path.write_text("[" * 200000)
+    before = path.read_bytes()
+    store = _client_config.ProfileStore(str(path))
+    for attempt in (store.names, lambda: store.put("mine", profile("mine", manifest))):
+        with pytest.raises(SnowballError, match="%s is not valid JSON.*left untouched. Fix or move it" % path):
+            attempt()
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("entry", ["oops", ["a"], 1])
 def test_a_profile_that_is_no_object_is_named_and_can_be_removed(tmp_path, entry):
     path = config_in(tmp_path)
