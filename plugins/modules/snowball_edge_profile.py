@@ -67,11 +67,12 @@ options:
         another path must end that way.
       - Default, the client's own config file, C(.aws/snowball/config/snowball-edge.config) under the home directory
         the client uses. The client is a Java program, and its home is Java's C(user.home), found as the client finds
-        it, that is the last C(-Duser.home=) in E(JAVA_TOOL_OPTIONS), else the home directory of the user in the password
-        database (C(getent passwd USER)), not E(HOME). When E(HOME) is another directory, the module warns.
+        it, that is the last C(-Duser.home=) in E(JAVA_TOOL_OPTIONS) and then E(_JAVA_OPTIONS) (read last, so it wins),
+        else the home directory of the user in the password database (C(getent passwd USER)), not E(HOME). When
+        E(HOME) is another directory, the module warns.
       - Set it when the client runs with another home, for example after C(sudo) without C(-H), in a container, or
         for a second client install; then the modules point the client at that home with
-        C(JAVA_TOOL_OPTIONS=-Duser.home=HOME).
+        C(JAVA_TOOL_OPTIONS=-Duser.home=HOME) (and E(_JAVA_OPTIONS) when that is set).
     type: path
 notes:
   - Supports check mode and C(--diff); the unlock code is masked in the diff.
