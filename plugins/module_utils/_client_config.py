@@ -255,20 +255,21 @@ class ProfileStore:
                                 "fix it, then run again." % (name, self.path), path=self.path)
         return profile
 
-    def put(self, name, profile):
+    def put(self, name, profile, unless=None):
         """Write (or with ``profile=None`` remove) one profile; every other is kept.
 
         Returns ``(changed, before, after)``. The file ends up 0600, written atomically; a directory the
-        store creates is 0700, and an existing one keeps its mode (it may be shared).
+        store creates is 0700, and an existing one keeps its mode (it may be shared). ``unless(before)``, called
+        under the file's lock with the saved profile: when true, the profile is left as it is.
         """
         check_client_profile_name(name)
         try:
-            return self._put(name, profile)
+            return self._put(name, profile, unless)
         except OSError as error:
             raise SnowballError("Could not update %s: %s" % (self.path, os_error_text(error)),
                                 path=self.path) from None
 
-    def _put(self, name, profile):
+    def _put(self, name, profile, unless):
         check_private_destination(self.path, missing_parent_ok=True)
         if not os.path.isdir(self.directory):
             if profile is None:
@@ -279,6 +280,8 @@ class ProfileStore:
         with locked([self.path]):
             config = self.load()
             before = config["profiles"].get(name)
+            if before is not None and unless is not None and unless(before):
+                return False, before, before
             if profile is None:
                 config["profiles"].pop(name, None)
             else:
