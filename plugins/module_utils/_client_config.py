@@ -189,7 +189,13 @@ class ProfileStore:
 
     def __init__(self, path=None, check_mode=False):
         """``path`` None: the client's own config file (default_config_path); ``self.warning`` then says when
-        $HOME is another directory, for the caller to show."""
+        $HOME is another directory, for the caller to show.
+
+        Every task that uses the client (or its config) comes through here, so here a killed run's transient
+        home, which holds a code, is removed by the next such task, whatever credentials that task uses. Also in
+        check mode and in read-only tasks: it is no state of the user's, only what a dead process failed to clean.
+        """
+        remove_stale_homes()
         self.warning = None
         if path:
             self.path = os.path.abspath(os.path.expanduser(path))
@@ -301,7 +307,7 @@ class ProfileStore:
 def transient_home(profile):
     """A private client home holding only ``profile``, for one task; removed afterwards, also on an
     interrupt. The user's own config file is never touched for a transient profile."""
-    _remove_stale_homes()
+    remove_stale_homes()
     home = tempfile.mkdtemp(prefix="%s%d-" % (TRANSIENT_PREFIX, os.getpid()))
     try:
         store = ProfileStore(os.path.join(home, CONFIG_SUFFIX))
@@ -311,9 +317,10 @@ def transient_home(profile):
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _remove_stale_homes():
+def remove_stale_homes():
     """Remove this user's transient homes whose process is gone: a SIGKILL (or a power cut) runs no cleanup,
-    and each holds a code. A home names its process; a live one (a parallel fork's) is left alone."""
+    and each holds a code. A home names its process; a live one (a parallel fork's) is left alone. Only this
+    process's temporary directory is searched (``TMPDIR``): a home under another one is not found."""
     directory = tempfile.gettempdir()
     try:
         entries = list(os.scandir(directory))

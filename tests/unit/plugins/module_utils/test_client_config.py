@@ -9,6 +9,7 @@ import json
 import os
 import pwd
 import stat
+import subprocess
 
 import pytest
 
@@ -150,6 +151,22 @@ def test_a_transient_home_holds_only_that_profile_and_goes_away(manifest):
         with _client_config.transient_home(profile("fieldops-transient-2", manifest)) as home:
             raise KeyboardInterrupt
     assert not os.path.exists(home)
+
+
+def test_any_use_of_a_client_config_removes_a_killed_runs_transient_home(tmp_path, monkeypatch, manifest):
+    monkeypatch.setattr(_client_config.tempfile, "tempdir", str(tmp_path))
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # its pid names no process any more, as after a SIGKILL
+    stale = tmp_path / ("%s%d-x1y2" % (_client_config.TRANSIENT_PREFIX, finished.pid))
+    live = tmp_path / ("%s%d-a1b2" % (_client_config.TRANSIENT_PREFIX, os.getpid()))
+    for home in (stale, live):
+        config = home / _client_config.CONFIG_SUFFIX
+        config.parent.mkdir(parents=True)
+        config.write_text(json.dumps({"version": 1, "profiles": {"t": profile("t", manifest)}}))
+    # A saved profile read in check mode, as the read-only probe reads it: no transient profile involved.
+    assert _client_config.ProfileStore(str(config_in(tmp_path)), check_mode=True).get("bench") is None
+    assert not stale.exists()
+    assert live.exists()  # a parallel fork's home is still in use
 
 
 def test_store_write_removes_a_killed_writes_copy(tmp_path):
