@@ -48,9 +48,9 @@ options:
         C(HOME/.aws/snowball/config/snowball-edge.config) under its Java home, so another path must end that way;
         the client is then pointed at that home with C(JAVA_TOOL_OPTIONS=-Duser.home=HOME).
       - Default, the client's own config file. The client is a Java program, and its home is Java's C(user.home),
-        found as the client finds it, that is the last C(-Duser.home=) in E(JAVA_TOOL_OPTIONS), else the home directory of
-        the user in the password database (C(getent passwd USER)), not E(HOME). When E(HOME) is another directory,
-        the module warns and uses the client's file.
+        found as the client finds it, that is the last C(-Duser.home=) in E(JAVA_TOOL_OPTIONS) and then E(_JAVA_OPTIONS)
+        (read last, so it wins), else the home directory of the user in the password database
+        (C(getent passwd USER)), not E(HOME). When E(HOME) is another directory, the module warns and uses the client's file.
       - Set it when the profile is in another home, for example after C(sudo) without C(-H), in a container whose
         E(HOME) is not the user's, or for a profile written there by M(fieldops.snowball.snowball_edge_profile)
         with the same O(config_path).

@@ -38,6 +38,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._ini import Sect
 from ansible_collections.fieldops.snowball.plugins.module_utils._ini import botocore_name
 from ansible_collections.fieldops.snowball.plugins.module_utils._ini import edit_ini
 from ansible_collections.fieldops.snowball.plugins.module_utils._ini import masked
+from ansible_collections.fieldops.snowball.plugins.module_utils._ini import parsed
 
 REGION = "snow"
 SERVICES_SUFFIX = "-snowball"
@@ -50,6 +51,11 @@ _STALE_CREDENTIAL_KEYS = ("aws_session_token", "aws_security_token")
 # What makes today's SDKs send requests a device accepts (see the module docstring), in the profile section.
 PLAIN_REQUESTS = (("request_checksum_calculation", "when_required"), ("response_checksum_validation", "when_required"),
                   ("s3", {"addressing_style": "path"}))
+# What a profile this collection wrote may hold: a section with any other key is someone else's (an IAM user's
+# keys with a session token, a role_arn/source_profile, SSO...) and is never taken over. "output" is the one
+# setting a user may add to a device's profile that changes no credentials, region or endpoint.
+_OWN_CREDENTIAL_KEYS = frozenset(("aws_access_key_id", "aws_secret_access_key"))
+_OWN_CONFIG_KEYS = frozenset(("region", "ca_bundle", "services", "output") + tuple(key for key, _value in PLAIN_REQUESTS))
 _ENV_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})")
 
 
@@ -124,6 +130,54 @@ class ProfileFiles:
                                     % (ca_bundle, default_ca_bundle_path(client_config_path or self.config_path, name)))
         for path in (ca_bundle, self.credentials_path, self.config_path):
             _check_destination(path)
+        # Checked again under the lock before writing; here so that a foreign profile fails before the device is asked.
+        check_profile_is_ours(name, _read_text(self.credentials_path), _read_text(self.config_path),
+                              self.credentials_path, self.config_path)
+
+
+def check_profile_is_ours(name, credentials_text, config_text, credentials_path, config_path):
+    """Refuse an existing profile ``name`` (in either file) that this collection did not write.
+
+    Replacing it would destroy what it holds, e.g. an IAM user's secret access key, which AWS never shows again.
+    A profile this collection wrote has ``[profile NAME]`` with ``region = snow`` and ``services = NAME-snowball``
+    in the config file, and only the key pair in ``[NAME]`` of the credentials file."""
+    credentials, config = parsed(credentials_text, credentials_path), parsed(config_text, config_path)
+    services = services_section(name)
+
+    def keys(parser, section):
+        return set(parser.options(section)) - set(parser.defaults())
+
+    credential_sections = [section for section in credentials.sections() if section == name]
+    profile_sections = [section for section in config.sections() if botocore_name(section, "profile") == name]
+    services_sections = [section for section in config.sections() if botocore_name(section, "services") == services]
+    if not (credential_sections or profile_sections or services_sections):
+        return
+    marked = [section for section in profile_sections if config.get(section, "services", fallback=None) == services
+              and config.get(section, "region", fallback=None) == REGION]
+    problems = []
+    if not marked:
+        found = ["[%s] in %s" % (section, path) for sections, path in ((credential_sections, credentials_path),
+                                                                       (profile_sections, config_path),
+                                                                       (services_sections, config_path))
+                 for section in sections]
+        problems.append("%s exist%s, but %s has no [profile %s] with region = %s and services = %s, which this "
+                        "collection writes" % (" and ".join(found), "s" if len(found) == 1 else "", config_path, name,
+                                               REGION, services))
+    for section in credential_sections:
+        extra = sorted(keys(credentials, section) - _OWN_CREDENTIAL_KEYS)
+        if extra:
+            problems.append("[%s] in %s also holds %s" % (section, credentials_path, ", ".join(extra)))
+    for section in profile_sections:
+        extra = sorted(keys(config, section) - _OWN_CONFIG_KEYS)
+        if extra:
+            problems.append("[%s] in %s also holds %s" % (section, config_path, ", ".join(extra)))
+    if problems:
+        raise SnowballError(
+            "The AWS profile %s already exists and is not one this collection wrote: %s. It may be your own AWS "
+            "profile, whose keys could not be recovered once replaced, so nothing was written. Choose another "
+            "profile name (aws_profile; snowball_unlock_device_aws_profile in the role), or remove that profile "
+            "yourself if it is an old device profile, then run again." % (name, "; ".join(problems)),
+            path=config_path, aws_profile=name)
 
 
 def write_aws_profile(files, device, check_mode=False, diff=False, warn=None):
@@ -228,11 +282,13 @@ def _read_text(path):
 
 
 def plan_profile(credentials_path, config_path, name, access_key_id, secret, ca_bundle, device_ip, endpoints=None):
-    """The two INI files' plans (credentials first) for profile ``name``; SnowballError before anything is written."""
-    credentials_text, credentials_blocks = edit_ini(_read_text(credentials_path), credentials_path,
+    """The two INI files' plans (credentials first) for profile ``name``; SnowballError before anything is written,
+    also when the files hold a profile of that name that this collection did not write."""
+    old_credentials, old_config = _read_text(credentials_path), _read_text(config_path)
+    check_profile_is_ours(name, old_credentials, old_config, credentials_path, config_path)
+    credentials_text, credentials_blocks = edit_ini(old_credentials, credentials_path,
                                                     [credentials_target(name, access_key_id, secret)])
-    config_text, config_blocks = edit_ini(_read_text(config_path), config_path,
-                                          config_targets(name, ca_bundle, device_ip, endpoints))
+    config_text, config_blocks = edit_ini(old_config, config_path, config_targets(name, ca_bundle, device_ip, endpoints))
     (cred_before, cred_after), = credentials_blocks
     return [
         FilePlan(credentials_path, credentials_text.encode("utf-8"),

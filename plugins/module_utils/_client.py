@@ -22,8 +22,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client_config i
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import client_home
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import client_profile
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import home_warning
-from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import java_option
-from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import java_user_home
+from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import java_home_environment
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import transient_home
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_client_profile_name
@@ -137,12 +136,9 @@ class EdgeClient:
 
     def _use(self, name, home):
         self.credential_args = ["--profile", name]
-        self.environment = None
-        if os.path.realpath(home) != os.path.realpath(java_user_home()):
-            # The client is a Java program: it reads its config under user.home, which the last -Duser.home in
-            # JAVA_TOOL_OPTIONS sets (the JVM reads that variable whatever the launcher script does).
-            options = os.environ.get("JAVA_TOOL_OPTIONS", "")
-            self.environment = {"JAVA_TOOL_OPTIONS": ("%s %s" % (options, java_option("user.home", home))).strip()}
+        # The client is a Java program: it reads its config under user.home, which the JVM's option variables set
+        # whatever the launcher script does.
+        self.environment = java_home_environment(home)
 
     def run(self, command, *extra, endpoint=None):
         """``(stdout, stderr)`` of ``snowballEdge command`` with the session's credentials (inside ``session()``)

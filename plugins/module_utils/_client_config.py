@@ -37,8 +37,18 @@ DEFAULT_CONFIG_PATH = os.path.join("<the client's home>", CONFIG_SUFFIX)
 TRANSIENT_PREFIX = "fieldops-snowball-"
 
 
-def split_java_options(value):
-    """JAVA_TOOL_OPTIONS split as HotSpot splits it: on whitespace, '...' and "..." group, no escapes."""
+# The variables HotSpot reads options from, in its order (arguments.cpp): JAVA_TOOL_OPTIONS before the command
+# line, _JAVA_OPTIONS after it, so a -D in _JAVA_OPTIONS wins over the same -D anywhere else.
+JAVA_OPTION_VARIABLES = ("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS")
+# HotSpot splits with C's isspace() in the "C" locale: these six and no others. Python's str.isspace() would
+# also split on \x1c-\x1f and no-break spaces, which HotSpot keeps inside an option.
+_C_WHITESPACE = " \t\n\v\f\r"
+
+
+def split_java_options(value, variable="JAVA_TOOL_OPTIONS"):
+    """An option variable split as HotSpot splits it: on C whitespace; '...' and "..." (opening anywhere in an
+    option) keep everything up to the same quote; no escapes. An unclosed quote stops the JVM, so it is
+    refused here (without showing the value) rather than guessed at."""
     tokens, current, quote, started = [], [], None, False
     for char in value or "":
         if quote:
@@ -48,13 +58,17 @@ def split_java_options(value):
                 current.append(char)
         elif char in "'\"":
             quote, started = char, True
-        elif char.isspace():
+        elif char in _C_WHITESPACE:
             if started:
                 tokens.append("".join(current))
             current, started = [], False
         else:
             current.append(char)
             started = True
+    if quote:
+        raise SnowballError("%s has a quote that is never closed, so the Snowball Edge client (Java) would not start "
+                            "(\"Could not create the Java Virtual Machine\"). Fix %s, then run again."
+                            % (variable, variable))
     if started:
         tokens.append("".join(current))
     return tokens
@@ -76,17 +90,24 @@ def java_option(name, value):
 def java_user_home(environ=None):
     """The home directory the client (a Java program) reads its config under: Java's ``user.home``.
 
-    That is the last ``-Duser.home=`` in ``JAVA_TOOL_OPTIONS`` (the JVM itself reads that variable), else the
-    password database's home of this user (``getpwuid``, as the JDK's java_props_md.c does), NOT ``$HOME``.
-    Since JDK 19 (JDK-8280357) Java falls back to ``$HOME`` only when that home is missing or shorter than two
-    characters (such as ``/``).
+    That is the last ``-Duser.home`` in ``JAVA_TOOL_OPTIONS`` then ``_JAVA_OPTIONS`` (the JVM itself reads both,
+    the second last, so it wins), else the password database's home of this user (``getpwuid``, as the JDK's
+    java_props_md.c does), NOT ``$HOME``. Since JDK 19 (JDK-8280357) Java falls back to ``$HOME`` only when
+    that home is missing or shorter than two characters (such as ``/``). A relative ``user.home`` is taken
+    from the current directory, as the client takes it.
     """
     environ = os.environ if environ is None else environ
     home = None
-    for token in split_java_options(environ.get("JAVA_TOOL_OPTIONS", "")):
-        if token.startswith("-Duser.home="):
-            home = token[len("-Duser.home="):]
-    if home:
+    for variable in JAVA_OPTION_VARIABLES:
+        for token in split_java_options(environ.get(variable, ""), variable):
+            # -Dname without "=" sets an empty value (arguments.cpp add_property).
+            if token == "-Duser.home" or token.startswith("-Duser.home="):
+                home = token[len("-Duser.home="):]
+    if home is not None:
+        if not home:
+            raise SnowballError("JAVA_TOOL_OPTIONS or _JAVA_OPTIONS sets the Snowball Edge client's home to nothing "
+                                "(an empty -Duser.home), so it would not find its config. Remove that option or "
+                                "give it a directory, then run again.")
         return os.path.abspath(home)
     try:
         home = pwd.getpwuid(os.getuid()).pw_dir
@@ -96,8 +117,22 @@ def java_user_home(environ=None):
         home = environ["HOME"]
     if not home:
         raise SnowballError("The Snowball Edge client's home directory is unknown (no -Duser.home in "
-                            "JAVA_TOOL_OPTIONS, no home in the password database, no HOME): set config_path.")
+                            "JAVA_TOOL_OPTIONS or _JAVA_OPTIONS, no home in the password database, no HOME): set "
+                            "config_path.")
     return os.path.abspath(home)
+
+
+def java_home_environment(home, environ=None):
+    """The environment update that makes the client read its config under ``home`` (None: it already does).
+
+    The -Duser.home goes at the end of JAVA_TOOL_OPTIONS and, when _JAVA_OPTIONS is set, of that too: HotSpot
+    reads _JAVA_OPTIONS last, so a user.home there would otherwise win and the client would miss ``home``."""
+    environ = os.environ if environ is None else environ
+    if os.path.realpath(home) == os.path.realpath(java_user_home(environ)):
+        return None
+    option = java_option("user.home", home)
+    return {variable: ("%s %s" % (environ.get(variable, ""), option)).strip() for variable in JAVA_OPTION_VARIABLES
+            if variable == "JAVA_TOOL_OPTIONS" or variable in environ}
 
 
 def default_config_path(environ=None):
@@ -114,7 +149,7 @@ def home_warning(environ=None):
     if not shell_home or os.path.realpath(shell_home) == os.path.realpath(home):
         return None
     return ("$HOME is %s, but the Snowball Edge client is a Java program and reads its config under its own home, "
-            "%s (the password database's, or -Duser.home in JAVA_TOOL_OPTIONS): using %s. Set config_path if you "
+            "%s (the password database's, or -Duser.home in JAVA_TOOL_OPTIONS or _JAVA_OPTIONS): using %s. Set config_path if you "
             "meant another file." % (shell_home, home, os.path.join(home, CONFIG_SUFFIX)))
 
 
@@ -154,7 +189,13 @@ class ProfileStore:
 
     def __init__(self, path=None, check_mode=False):
         """``path`` None: the client's own config file (default_config_path); ``self.warning`` then says when
-        $HOME is another directory, for the caller to show."""
+        $HOME is another directory, for the caller to show.
+
+        Every task that uses the client (or its config) comes through here, so here a killed run's transient
+        home, which holds a code, is removed by the next such task, whatever credentials that task uses. Also in
+        check mode and in read-only tasks: it is no state of the user's, only what a dead process failed to clean.
+        """
+        remove_stale_homes()
         self.warning = None
         if path:
             self.path = os.path.abspath(os.path.expanduser(path))
@@ -177,7 +218,8 @@ class ProfileStore:
                 config = json.load(handle)
         except FileNotFoundError:
             return {"version": 1, "profiles": {}}
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
+            # RecursionError: json gives up on deep nesting ("[[[[..."), which is a damaged file like any other.
             raise SnowballError("%s is not valid JSON (%s); it was left untouched. Fix or move it, then run again."
                                 % (self.path, error.__class__.__name__), path=self.path) from None
         except OSError as error:
@@ -219,20 +261,21 @@ class ProfileStore:
                                 "fix it, then run again." % (name, self.path), path=self.path)
         return profile
 
-    def put(self, name, profile):
+    def put(self, name, profile, unless=None):
         """Write (or with ``profile=None`` remove) one profile; every other is kept.
 
         Returns ``(changed, before, after)``. The file ends up 0600, written atomically; a directory the
-        store creates is 0700, and an existing one keeps its mode (it may be shared).
+        store creates is 0700, and an existing one keeps its mode (it may be shared). ``unless(before)``, called
+        under the file's lock with the saved profile: when true, the profile is left as it is.
         """
         check_client_profile_name(name)
         try:
-            return self._put(name, profile)
+            return self._put(name, profile, unless)
         except OSError as error:
             raise SnowballError("Could not update %s: %s" % (self.path, os_error_text(error)),
                                 path=self.path) from None
 
-    def _put(self, name, profile):
+    def _put(self, name, profile, unless):
         check_private_destination(self.path, missing_parent_ok=True)
         if not os.path.isdir(self.directory):
             if profile is None:
@@ -243,6 +286,8 @@ class ProfileStore:
         with locked([self.path]):
             config = self.load()
             before = config["profiles"].get(name)
+            if before is not None and unless is not None and unless(before):
+                return False, before, before
             if profile is None:
                 config["profiles"].pop(name, None)
             else:
@@ -262,7 +307,7 @@ class ProfileStore:
 def transient_home(profile):
     """A private client home holding only ``profile``, for one task; removed afterwards, also on an
     interrupt. The user's own config file is never touched for a transient profile."""
-    _remove_stale_homes()
+    remove_stale_homes()
     home = tempfile.mkdtemp(prefix="%s%d-" % (TRANSIENT_PREFIX, os.getpid()))
     try:
         store = ProfileStore(os.path.join(home, CONFIG_SUFFIX))
@@ -272,9 +317,10 @@ def transient_home(profile):
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _remove_stale_homes():
+def remove_stale_homes():
     """Remove this user's transient homes whose process is gone: a SIGKILL (or a power cut) runs no cleanup,
-    and each holds a code. A home names its process; a live one (a parallel fork's) is left alone."""
+    and each holds a code. A home names its process; a live one (a parallel fork's) is left alone. Only this
+    process's temporary directory is searched (``TMPDIR``): a home under another one is not found."""
     directory = tempfile.gettempdir()
     try:
         entries = list(os.scandir(directory))

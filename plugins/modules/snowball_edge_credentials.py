@@ -43,6 +43,10 @@ options:
       - The AWS CLI and SDK profile to write.
       - 1 to 128 letters, digits, C(.), C(_) or C(-), starting with a letter or digit. C(default) is refused
         because it would replace the credentials this laptop uses for AWS itself.
+      - An existing profile of that name is replaced only when this collection wrote it (C([profile NAME]) with
+        C(region = snow) and C(services = NAME-snowball), and only the key pair in the credentials file). Any other
+        profile of that name, in either file, is refused before the device is asked and nothing is written, as it
+        may hold your own AWS keys, which AWS never shows again.
       - With O(cluster_ips), one profile per node, named C(AWS_PROFILE-IP) (for example
         C(rack-192.0.2.10); the colons of an IPv6 address become C(-)).
     type: str

@@ -40,7 +40,10 @@ options:
     choices: [present, absent]
     default: present
   job_id:
-    description: The device's Snowball job, recorded in the profile as OpsHub does.
+    description:
+      - The device's Snowball job, recorded in the profile as OpsHub does.
+      - With O(state=absent), the profile is removed only when it was saved for this job; a profile of another job
+        (or without one) is kept, with a warning.
     type: str
   unlock_code:
     description:
@@ -56,6 +59,8 @@ options:
     description:
       - The device, as its IP address (shown on its display) or C(https://IP). Writes the profile, with
         O(manifest_path) and O(unlock_code).
+      - With O(state=absent), the profile is removed only when it was saved for this endpoint; a profile of another
+        device is kept, with a warning.
     type: str
   cluster_ips:
     description: For a cluster, the IP addresses of every device; the profile is then marked as a cluster profile.
@@ -67,11 +72,12 @@ options:
         another path must end that way.
       - Default, the client's own config file, C(.aws/snowball/config/snowball-edge.config) under the home directory
         the client uses. The client is a Java program, and its home is Java's C(user.home), found as the client finds
-        it, that is the last C(-Duser.home=) in E(JAVA_TOOL_OPTIONS), else the home directory of the user in the password
-        database (C(getent passwd USER)), not E(HOME). When E(HOME) is another directory, the module warns.
+        it, that is the last C(-Duser.home=) in E(JAVA_TOOL_OPTIONS) and then E(_JAVA_OPTIONS) (read last, so it wins),
+        else the home directory of the user in the password database (C(getent passwd USER)), not E(HOME). When
+        E(HOME) is another directory, the module warns.
       - Set it when the client runs with another home, for example after C(sudo) without C(-H), in a container, or
         for a second client install; then the modules point the client at that home with
-        C(JAVA_TOOL_OPTIONS=-Duser.home=HOME).
+        C(JAVA_TOOL_OPTIONS=-Duser.home=HOME) (and E(_JAVA_OPTIONS) when that is set).
     type: path
 notes:
   - Supports check mode and C(--diff); the unlock code is masked in the diff.
@@ -93,9 +99,11 @@ EXAMPLES = r"""
   fieldops.snowball.snowball_edge_profile:
     name: bench-device
 
-- name: Remove the profile, and the unlock code with it
+- name: Remove the profile, and the unlock code with it, if it is still the one of this job and device
   fieldops.snowball.snowball_edge_profile:
     name: bench-device
+    job_id: JID123e4567-e89b-12d3-a456-426655440000
+    endpoint: 192.0.2.10
     state: absent
 """
 
@@ -172,6 +180,27 @@ def keep_private(store, params):
     return store.keep_private()
 
 
+def saved_elsewhere(profile, params):
+    """What the saved ``profile`` names instead of the O(job_id) and O(endpoint) given: for state=absent, a
+    profile of another job or device (another device's code, which may not be rebuilt on an offline site) stays."""
+    if not isinstance(profile, dict):
+        return ["a damaged entry (not a JSON object)"] if params["job_id"] or params["endpoint"] else []
+    differences = []
+    if params["job_id"]:
+        check_job_id(params["job_id"])
+        if profile.get("jobId") != params["job_id"]:
+            differences.append("job %s instead of %s" % (profile.get("jobId") or "(none)", params["job_id"]))
+    if params["endpoint"]:
+        wanted, saved = normalize_endpoint(params["endpoint"]), profile.get("defaultEndpoint")
+        try:
+            saved = normalize_endpoint(saved) if isinstance(saved, str) and saved else saved
+        except SnowballError:
+            pass  # not an endpoint at all: it differs
+        if saved != wanted:
+            differences.append("endpoint %s instead of %s" % (saved or "(none)", wanted))
+    return differences
+
+
 def run(ctx):
     """Write or remove one profile of the client's config file, or keep one and make its file private."""
     params = ctx.params
@@ -197,7 +226,22 @@ def run(ctx):
         result["endpoint"] = normalize_endpoint(params["endpoint"])
         profile = client_profile(params["name"], params["job_id"], params["unlock_code"], params["manifest_path"],
                                  result["endpoint"], check_device_ips(params["cluster_ips"]))
-    result["changed"], before, after = store.put(params["name"], profile)
+    differences = []
+    if profile is None:
+        if params["endpoint"]:
+            normalize_endpoint(params["endpoint"])  # a bad guard is refused, not read as "another device"
+        if params["job_id"]:
+            check_job_id(params["job_id"])
+
+    def kept(before):
+        differences.extend(saved_elsewhere(before, params) if profile is None else [])
+        return bool(differences)
+
+    result["changed"], before, after = store.put(params["name"], profile, unless=kept)
+    if differences:
+        ctx.warn("Profile %s in %s was kept: it was saved for %s, so it is not this device's to remove. Remove it "
+                 "yourself (fieldops.snowball.snowball_edge_profile with state: absent and no job_id or endpoint) if "
+                 "it is no longer used." % (params["name"], store.path, ", ".join(differences)))
     if ctx.diff:
         header = "%s: %s" % (store.path, params["name"])
         result["diff"] = dict(before_header=header, after_header=header,

@@ -9,11 +9,13 @@ import json
 import os
 import pwd
 import stat
+import subprocess
 
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _client_config
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.tests.standins.jvm_examples import SPLIT_EXAMPLES, USER_HOME_EXAMPLES
 
 
 CODE = "abcde-12345-ABCDE-fghij-67890"
@@ -98,6 +100,17 @@ def test_corrupt_config_is_left_untouched(tmp_path, manifest):
     assert os.listdir(path.parent) == ["snowball-edge.config"]
 
 
+def test_a_deeply_nested_config_is_named_as_not_json_and_left_untouched(tmp_path, manifest):
+    path = config_in(tmp_path)
+    path.write_text("[" * 200000)
+    before = path.read_bytes()
+    store = _client_config.ProfileStore(str(path))
+    for attempt in (store.names, lambda: store.put("mine", profile("mine", manifest))):
+        with pytest.raises(SnowballError, match="%s is not valid JSON.*left untouched. Fix or move it" % path):
+            attempt()
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("entry", ["oops", ["a"], 1])
 def test_a_profile_that_is_no_object_is_named_and_can_be_removed(tmp_path, entry):
     path = config_in(tmp_path)
@@ -138,6 +151,22 @@ def test_a_transient_home_holds_only_that_profile_and_goes_away(manifest):
         with _client_config.transient_home(profile("fieldops-transient-2", manifest)) as home:
             raise KeyboardInterrupt
     assert not os.path.exists(home)
+
+
+def test_any_use_of_a_client_config_removes_a_killed_runs_transient_home(tmp_path, monkeypatch, manifest):
+    monkeypatch.setattr(_client_config.tempfile, "tempdir", str(tmp_path))
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # its pid names no process any more, as after a SIGKILL
+    stale = tmp_path / ("%s%d-x1y2" % (_client_config.TRANSIENT_PREFIX, finished.pid))
+    live = tmp_path / ("%s%d-a1b2" % (_client_config.TRANSIENT_PREFIX, os.getpid()))
+    for home in (stale, live):
+        config = home / _client_config.CONFIG_SUFFIX
+        config.parent.mkdir(parents=True)
+        config.write_text(json.dumps({"version": 1, "profiles": {"t": profile("t", manifest)}}))
+    # A saved profile read in check mode, as the read-only probe reads it: no transient profile involved.
+    assert _client_config.ProfileStore(str(config_in(tmp_path)), check_mode=True).get("bench") is None
+    assert not stale.exists()
+    assert live.exists()  # a parallel fork's home is still in use
 
 
 def test_store_write_removes_a_killed_writes_copy(tmp_path):
@@ -206,3 +235,42 @@ def test_no_warning_when_home_is_the_java_home(tmp_path):
 def test_java_option_survives_hotspots_splitting(home, option):
     assert _client_config.java_option("user.home", home) == option
     assert _client_config.split_java_options("-Xmx1g " + option) == ["-Xmx1g", "-Duser.home=" + home]
+
+
+# The JDK's rules as worked examples shared with the simulated client's JVM (tests/standins/jvm_examples.py,
+# sources cited in tests/standins/jvm.py): production must read every one as HotSpot does.
+@pytest.mark.parametrize("value,options,rule", SPLIT_EXAMPLES, ids=[example[2] for example in SPLIT_EXAMPLES])
+def test_java_options_split_as_hotspot_splits_them(value, options, rule):
+    if options is None:
+        with pytest.raises(SnowballError, match="_JAVA_OPTIONS has a quote that is never closed.*would not start"):
+            _client_config.split_java_options(value, "_JAVA_OPTIONS")
+    else:
+        assert _client_config.split_java_options(value) == options
+
+
+@pytest.mark.parametrize("environ,passwd_home,user_home,rule", USER_HOME_EXAMPLES,
+                         ids=[example[3] for example in USER_HOME_EXAMPLES])
+def test_java_home_follows_the_jdk(monkeypatch, environ, passwd_home, user_home, rule):
+    def getpwuid(uid):
+        if passwd_home is None:
+            raise KeyError(uid)
+        return pwd.struct_passwd(("me", "x", uid, uid, "", passwd_home, "/bin/sh"))
+
+    monkeypatch.setattr(_client_config.pwd, "getpwuid", getpwuid)
+    if user_home in (None, "", "?"):
+        # The JVM would not start, or the client would look for its config nowhere sensible: refused, readably.
+        with pytest.raises(SnowballError, match="client"):
+            _client_config.java_user_home(environ)
+    else:
+        # Production resolves the home as a path from the current directory, as the client opens it.
+        assert _client_config.java_user_home(environ) == os.path.abspath(user_home)
+
+
+def test_a_transient_home_also_overrides_a_user_home_in_java_options(tmp_path):
+    environ = {"JAVA_TOOL_OPTIONS": "-Xmx1g", "_JAVA_OPTIONS": "-Duser.home=/elsewhere"}
+    update = _client_config.java_home_environment(str(tmp_path), environ)
+    assert _client_config.java_user_home(dict(environ, **update)) == str(tmp_path)
+    assert update["JAVA_TOOL_OPTIONS"] == "-Xmx1g -Duser.home=%s" % tmp_path
+    assert _client_config.java_home_environment("/elsewhere", environ) is None
+    # Without _JAVA_OPTIONS the client is not made to print one more "Picked up" line.
+    assert set(_client_config.java_home_environment(str(tmp_path), {})) == {"JAVA_TOOL_OPTIONS"}

@@ -119,3 +119,52 @@ def test_a_locked_node_fails_the_task_before_any_profile_is_written(fake_task, h
 def test_check_mode_reads_the_device_and_writes_nothing(fake_task, home, pem):
     result = module.run(fake_task(FakeDevice(pem), home, check_mode=True, **task_params()))
     assert result["changed"] is True and not (home / ".aws").exists()
+
+
+# An AWS profile of the chosen name that this collection did not write: a typo'd or shared name must never
+# replace it (an IAM user's secret access key is shown once by AWS, never again).
+USER_KEYS = "[work]\naws_access_key_id = AKIAWORKUSER00000001\naws_secret_access_key = work-user-secret\n"
+DEVICE_CONFIG = "[profile work]\nregion = snow\nca_bundle = /ca.pem\nservices = work-snowball\n"
+
+
+@pytest.mark.parametrize("credentials,config,named", [
+    (USER_KEYS, "[profile work]\nregion = eu-west-1\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = default\n",
+     "\\[work\\] in .*credentials and \\[profile work\\] in .*config exist"),
+    (USER_KEYS, "", "\\[work\\] in .*credentials exists, but .*config has no \\[profile work\\] with region = snow"),
+    ("", "[profile work]\nregion = us-east-1\n", "\\[profile work\\] in .*config exists"),
+    ("", "[services work-snowball]\ns3 =\n  endpoint_url = https://s3.example\n", "\\[services work-snowball\\]"),
+    (USER_KEYS + "aws_session_token = token\n", DEVICE_CONFIG, "\\[work\\] in .*credentials also holds "
+                                                               "aws_session_token"),
+    (USER_KEYS, DEVICE_CONFIG + "source_profile = default\n", "\\[profile work\\] in .*config also holds "
+                                                              "source_profile"),
+], ids=["an IAM user's keys and role", "keys alone", "settings alone", "a services section alone",
+        "a session token beside a device profile", "a source profile in a device profile"])
+def test_an_aws_profile_this_collection_did_not_write_is_refused_before_the_device_is_asked(
+        fake_task, home, pem, credentials, config, named):
+    aws = home / ".aws"
+    aws.mkdir(mode=0o700)
+    (aws / "credentials").write_text(credentials)
+    (aws / "config").write_text(config)
+    asked = []
+
+    def device(args):
+        asked.append(args[0])
+        return FakeDevice(pem)(args)
+
+    with pytest.raises(SnowballError, match="The AWS profile work already exists and is not one this collection "
+                                            "wrote: %s.*nothing was written. Choose another profile name" % named):
+        module.run(fake_task(device, home, **task_params(aws_profile="work")))
+    assert asked == []
+    assert (aws / "credentials").read_text() == credentials and (aws / "config").read_text() == config
+    assert sorted(os.listdir(aws)) == ["config", "credentials"]
+
+
+def test_a_profile_this_collection_wrote_is_rewritten_also_with_an_output_setting(fake_task, home, pem):
+    module.run(fake_task(FakeDevice(pem), home, **task_params(aws_profile="work")))
+    config = home / ".aws" / "config"
+    config.write_text(config.read_text().replace("services = work-snowball\n", "services = work-snowball\noutput = json\n"))
+    credentials = home / ".aws" / "credentials"
+    credentials.write_text(credentials.read_text().replace(SECRET, "an-older-device-secret"))
+    result = module.run(fake_task(FakeDevice(pem), home, **task_params(aws_profile="work")))
+    assert result["changed"] is True and "aws_secret_access_key = %s\n" % SECRET in credentials.read_text()
+    assert "output = json" in config.read_text()

@@ -119,3 +119,36 @@ def test_an_empty_code_is_refused_as_a_code_and_the_working_profile_stays(config
                                        endpoint="192.0.2.10"))
     with open(config, "rb") as handle:
         assert handle.read() == working
+
+
+OTHER_JOB = "JID99999999-e89b-12d3-a456-426655440000"
+
+
+@pytest.mark.parametrize("guard,kept_because", [
+    ({"job_id": OTHER_JOB}, "job %s instead of %s" % (JOB, OTHER_JOB)),
+    ({"endpoint": "192.0.2.20"}, "endpoint https://192.0.2.10 instead of https://192.0.2.20"),
+    ({"job_id": JOB, "endpoint": "https://192.0.2.20"}, "endpoint https://192.0.2.10 instead of https://192.0.2.20"),
+], ids=["another job", "another device", "this job at another device"])
+def test_absent_keeps_a_profile_saved_for_another_job_or_device_and_warns(config, manifest, guard, kept_because):
+    snowball_edge_profile.run(Task(name="bench", config_path=config, job_id=JOB, unlock_code=CODE,
+                                   manifest_path=manifest, endpoint="192.0.2.10"))
+    with open(config, "rb") as handle:
+        before = handle.read()
+    task = Task(name="bench", config_path=config, state="absent", **guard)
+    assert snowball_edge_profile.run(task)["changed"] is False
+    with open(config, "rb") as handle:
+        assert handle.read() == before
+    warning, = task.warnings
+    assert "Profile bench in %s was kept: it was saved for %s" % (config, kept_because) in warning
+    assert CODE not in warning
+
+
+@pytest.mark.parametrize("guard", [{"job_id": JOB}, {"endpoint": "https://192.0.2.10/"},
+                                   {"job_id": JOB, "endpoint": "192.0.2.10"}, {}])
+def test_absent_removes_the_profile_of_this_job_and_device(config, manifest, guard):
+    snowball_edge_profile.run(Task(name="bench", config_path=config, job_id=JOB, unlock_code=CODE,
+                                   manifest_path=manifest, endpoint="192.0.2.10"))
+    ProfileStore(config).put("other", {"defaultEndpoint": "https://192.0.2.20"})
+    task = Task(name="bench", config_path=config, state="absent", **guard)
+    assert snowball_edge_profile.run(task)["changed"] is True and task.warnings == []
+    assert ProfileStore(config).names() == {"other"}
