@@ -39,6 +39,21 @@ def _kill_group(process):
         pass
 
 
+# How long the output of a killed program is still read: a child that left its session (setsid) is out of reach
+# of the group kill and may hold the pipes open for ever.
+DRAIN_SECONDS = 2
+
+
+def _drain(process):
+    """Read what the killed program printed, for DRAIN_SECONDS at most, then close its pipes."""
+    try:
+        process.communicate(timeout=DRAIN_SECONDS)
+    except subprocess.TimeoutExpired:
+        for pipe in (process.stdout, process.stderr):
+            pipe.close()
+        process.wait()
+
+
 def run_process(argv, environ_update=None, timeout=None):
     """``(rc, stdout, stderr)`` of ``argv`` (no shell, stdin empty) in this environment plus ``environ_update``.
     ``timeout`` seconds (None: no limit): past it, Overdue. AnsibleModule.run_command has no timeout, so a
@@ -52,11 +67,11 @@ def run_process(argv, environ_update=None, timeout=None):
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
-        process.communicate()
+        _drain(process)
         raise Overdue(timeout) from None
     except BaseException:  # an interrupt or the task's own timeout: nothing of the program may outlive the task
         _kill_group(process)
-        process.communicate()
+        _drain(process)
         raise
     return (process.returncode, to_text(out, errors="surrogate_or_replace"),
             to_text(err, errors="surrogate_or_replace"))

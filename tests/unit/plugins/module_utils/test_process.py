@@ -6,6 +6,7 @@ also on an interrupt, and a shipped module's context runs its programs the same 
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 
@@ -46,6 +47,23 @@ def test_a_program_past_its_deadline_is_killed_with_its_children(tmp_path):
             break
         time.sleep(0.01)
     assert gone(child_pid(pid_file))
+
+
+def test_a_child_that_left_the_programs_session_does_not_hold_the_task_past_its_deadline(tmp_path):
+    # setsid puts the child out of reach of the group kill, with the program's output pipes still open.
+    pid_file = tmp_path / "escaped.pid"
+    argv = ["sh", "-c", "setsid sh -c 'echo $$ > %s; exec sleep 3600' & wait" % pid_file]
+    started = time.monotonic()
+    try:
+        with pytest.raises(_process.Overdue, match="did not answer within 1 s"):
+            _process.run_process(argv, timeout=1)
+        assert time.monotonic() - started < 1 + _process.DRAIN_SECONDS + 10
+    finally:
+        for _attempt in range(200):  # the child writes its pid at once; bounded, not a sleep to wait on
+            if pid_file.exists() and pid_file.read_text().strip():
+                break
+            time.sleep(0.01)
+        os.kill(child_pid(pid_file), signal.SIGKILL)
 
 
 def test_an_interrupt_kills_the_program_and_its_children(tmp_path):
