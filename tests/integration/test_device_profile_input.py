@@ -28,7 +28,7 @@ def test_one_device_profile_for_several_stand_alone_devices_stops_the_role_befor
              for n in (21, 22)}
     process = site.playbook(ROLE_PLAY, hosts=hosts, args=["-e", "snowball_unlock_device_aws_profile=shared"])
     assert process.returncode != 0, process.stdout[-3000:]
-    assert "is given to several stand-alone devices (bench21, bench22)" in process.stdout, process.stdout[-3000:]
+    assert "bench21 and bench22 of this play share device AWS profile shared" in process.stdout, process.stdout[-3000:]
     assert site.world.calls == [] and site.client_invocations() == []
 
 
