@@ -135,12 +135,13 @@ class SnowballAction(ActionBase):
         return result
 
     def _client_deadline(self, spec):
-        """No client run outlives the task's ``timeout`` keyword: a second under it, so that the client's own
-        failure is reported rather than the task's timeout (a shipped module never learns of that one)."""
+        """No client run outlives the task's ``timeout`` keyword: it ends a fifth under it (2 to 30 s), so that the
+        client's own failure is reported rather than the task's timeout (a shipped module never learns of that
+        one, and its start, a second or two on a busy laptop, counts against the task's timeout too)."""
         timeout = getattr(self._task, "timeout", None)
         if "client_timeout" not in spec or not timeout:
             return {}
-        limit = max(1, int(timeout) - 1)
+        limit = max(1, int(timeout) - min(max(2, int(timeout) // 5), 30))
         given = self.validated().get("client_timeout") or limit
         return {"client_timeout": limit} if given > limit else {}
 

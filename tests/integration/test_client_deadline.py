@@ -39,10 +39,10 @@ def test_the_probe_fails_by_the_tasks_timeout_naming_the_command(site):
     job_id = site.add_device(ip=IP)
     site.hang_client(["describe-device"])
     started = time.monotonic()
-    process = run(site, profile_task(site, job_id, IP) + info_task() + "      timeout: 6\n")
+    process = run(site, profile_task(site, job_id, IP) + info_task() + "      timeout: 10\n")
     result = task(process, "Info")
     assert time.monotonic() - started < 120
-    assert result["failed"] and "snowballEdge describe-device: the client did not answer within 5 s" in result["msg"], \
+    assert result["failed"] and "snowballEdge describe-device: the client did not answer within 8 s" in result["msg"], \
         result
     assert nothing_left(site)
 
