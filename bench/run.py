@@ -40,6 +40,8 @@ from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_P
 from ansible_collections.fieldops.snowball.tests.standins.sdm_api import SdmServer  # noqa: E402
 from ansible_collections.fieldops.snowball.tests.standins.sdm_world import SdmWorld  # noqa: E402
 
+import fleet_wait  # noqa: E402  pylint: disable=wrong-import-position
+
 RUNS = 5
 FLEETS = (1, 10, 50)
 # Fleets of the role on its default path: median of this many runs each.
@@ -288,7 +290,8 @@ def machine():
 
 
 def main():
-    sections = set(os.environ.get("BENCH_ONLY", "single,api,fleet,shipped_fleet,throttled,startup,floor,remote").split(","))
+    sections = set(os.environ.get("BENCH_ONLY", "single,api,fleet,shipped_fleet,throttled,startup,floor,remote,fleet_wait")
+                   .split(","))
     results = {"machine": machine(), "runs": RUNS, "fleet_runs": FLEET_RUNS, "load": [load()],
                "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     with tempfile.TemporaryDirectory(prefix="snowball-bench-") as root:
@@ -323,6 +326,8 @@ def main():
         if "floor" in sections:
             results["floor_fleet"] = {count: floor_fleet(root, count) for count in FLEETS}
             growth(results["floor_fleet"])
+        if "fleet_wait" in sections:  # minutes of unlocks: bench/fleet_wait.py
+            results["fleet_wait"] = fleet_wait.rows(root)
         results["load"].append(load())
 
     report(results)
@@ -398,6 +403,8 @@ def report(results):
              "%.2fs" % remote["wall_s"], "CPU %.2fs; %.1f SDM calls/device; Snowball API calls %d (target 0: %s)" % (
                  remote["cpu_s"], remote["sdm_calls_per_device"], remote["snowball_calls"],
                  met(remote["snowball_calls"] == 0)))
+    if results.get("fleet_wait"):
+        fleet_wait.report(results["fleet_wait"], line, met)
     throttled = results.get("throttled")
     if throttled:
         line("fleet of %d, %.0f%% of API calls throttled" % (throttled["devices"], throttled["ratio"] * 100),

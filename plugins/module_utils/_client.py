@@ -27,6 +27,8 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client_config i
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_client_profile_name
 from ansible_collections.fieldops.snowball.plugins.module_utils._process import Overdue
+from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
+from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import children_cpu
 
 CLIENT_DOWNLOAD = "https://aws.amazon.com/snowball/resources/"
 UNLOCKED, UNLOCKING, LOCKED = "UNLOCKED", "UNLOCKING", "LOCKED"
@@ -99,6 +101,8 @@ class EdgeClient:
                                 % (MAX_CLIENT_TIMEOUT, timeout))
         self.run_timeout = timeout
         self.deadline = None  # time.monotonic() by which every client run ends (a module with a timeout sets it)
+        self.run_cpu = 0.0  # CPU seconds the last client run took: what the next look costs (a JVM start)
+        self.board = None  # the ansible-playbook run's shared board (_run_board), once join_run found it
 
     @contextlib.contextmanager
     def session(self):
@@ -146,21 +150,34 @@ class EdgeClient:
         of the profile's own endpoint. SnowballError, from the failure table, when it exits non-zero.
         ``extra`` is on the command line: never a secret."""
         argv = [self.path, command] + self.credential_args + (["--endpoint", endpoint] if endpoint else []) + list(extra)
-        timeout = self.run_timeout
-        if self.deadline is not None:
-            timeout = max(1, min(timeout, int(self.deadline - time.monotonic() + 0.999)))
-        try:
-            rc, out, err = self.ctx.run_command(argv, environ_update=self.environment, timeout=timeout)
-        except Overdue:
-            raise SnowballError(
-                "snowballEdge %s: the client did not answer within %s s, so it was stopped with the processes it "
-                "started. Check that the device is powered on and on this laptop's network, and that client is the "
-                "Snowball Edge client (`snowballEdge version` answers at once); then run again." % (command, timeout),
-                client_timeout=True) from None
+        # A joined run's slot is held for the client's whole run and released however it ends (the deadline's kill
+        # included); the deadline is reckoned once the slot is held, so waiting for it never extends a run.
+        with self.board.client_slot() if self.board else contextlib.nullcontext():
+            timeout = self.run_timeout
+            if self.deadline is not None:
+                timeout = max(1, min(timeout, int(self.deadline - time.monotonic() + 0.999)))
+            cpu = children_cpu()
+            try:
+                rc, out, err = self.ctx.run_command(argv, environ_update=self.environment, timeout=timeout)
+            except Overdue:
+                raise SnowballError(
+                    "snowballEdge %s: the client did not answer within %s s, so it was stopped with the processes it "
+                    "started. Check that the device is powered on and on this laptop's network, and that client is the "
+                    "Snowball Edge client (`snowballEdge version` answers at once); then run again." % (command, timeout),
+                    client_timeout=True) from None
+            finally:
+                self.run_cpu = children_cpu() - cpu
         if rc != 0:
             raise SnowballError(explain_client_failure(command, rc, out, err), client_rc=rc,
                                 client_error=_classify(out, err)[0])
         return out, err
+
+    def join_run(self):
+        """Share this device's looks and the client starts with the other devices of the ansible-playbook run
+        (inside ``session()``), for the adaptive wait; without /proc or a private temporary directory the device
+        waits alone."""
+        self.board = RunBoard.for_this_run(" ".join(self.device_ips or [
+            self.endpoint or "%s %s" % (self.home, self.ctx.params["profile"])]))
 
     def describe(self, endpoint=None):
         """Every device as ``{id, ip, state, reachability, association}``; a cluster (without ``endpoint``)

@@ -16,16 +16,18 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client import U
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNREACHABLE
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import overall_state
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._poll_schedule import Watch
 from ansible_collections.fieldops.snowball.plugins.module_utils._progress import Progress
+from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import children_cpu
 
 
 class Unlocker:
-    """Unlocks through an EdgeClient inside its session. ``clock`` and ``sleep`` are time.monotonic and
-    time.sleep unless a test gives its own."""
+    """Unlocks through an EdgeClient inside its session. ``clock``, ``sleep``, ``wall`` and ``cpu`` are
+    time.monotonic, time.sleep, time.time and _run_board.children_cpu unless a test gives its own."""
 
-    def __init__(self, client, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, client, clock=time.monotonic, sleep=time.sleep, wall=time.time, cpu=children_cpu):
         self.client, self.ctx = client, client.ctx
-        self.clock, self.sleep = clock, sleep
+        self.clock, self.sleep, self.wall, self.cpu = clock, sleep, wall, cpu
         self.asked = set()  # devices an unlock command went to
         self.just_asked = set()  # ... since the last describe: LOCKED at the next one means refused
         self.warned = set()
@@ -53,10 +55,19 @@ class Unlocker:
         self.asked |= targets
         self.just_asked |= targets
 
-    def wait_unlocked(self, timeout, poll_interval, started):
+    def wait_unlocked(self, timeout, poll_interval, started, known=None):
+        """Look until every device is UNLOCKED: at once, then every ``poll_interval`` seconds; or, when it is None,
+        on the adaptive schedule (_poll_schedule), with what the run's other devices showed when the client joined
+        the run (EdgeClient.join_run). ``known``: the devices as described before the unlock, to name them in the
+        first progress line before the first look (which the adaptive schedule does not take at once)."""
         progress = Progress(self.ctx.progress, timeout, started, self.clock)
-        devices = self.describe()
-        progress.start(devices)
+        watch = Watch(poll_interval, self.client.board if poll_interval is None else None, self.client.run_cpu,
+                      clock=self.clock, wall=self.wall, sleep=self._sleep_reporting(progress), cpu=self.cpu)
+        if known:
+            progress.start(known)
+        devices = watch.look(self.describe, overall_state, started + timeout)
+        if not known:
+            progress.start(devices)
         progress.seen(devices)
         while overall_state(devices) != UNLOCKED:
             if self.device_ips:
@@ -72,10 +83,21 @@ class Unlocker:
                 raise SnowballError("Timed out after %ds waiting for UNLOCKED; still waiting for: %s. %s"
                                     % (timeout, awaited(devices, self.device_ips), _timeout_advice(devices)),
                                     devices=devices)
-            self.sleep(poll_interval)
-            devices = self.describe()
+            devices = watch.look(self.describe, overall_state, started + timeout)
             progress.seen(devices)
         return devices
+
+    def _sleep_reporting(self, progress):
+        """``sleep`` that keeps the heartbeat while the schedule waits longer than it between two looks: the
+        last answer repeated, never a look of its own (each look is a client run)."""
+        def sleep(seconds):
+            end = self.clock() + seconds
+            while end - self.clock() > 0:
+                quiet = self.clock() - (progress.last_line if progress.last_line is not None else self.clock())
+                self.sleep(min(end - self.clock(), max(progress.heartbeat - quiet, 0.001)))
+                if progress.devices:  # before the first look there is nothing to repeat
+                    progress.seen(progress.devices)
+        return sleep
 
     def _check_left_out(self, devices):
         """A node that answers, LOCKED, but is not in --device-ip-addresses never gets the unlock: waiting for it

@@ -40,9 +40,13 @@ options:
     type: int
     default: 900
   poll_interval:
-    description: Seconds between two C(describe-device) calls while waiting. Above 0, at most 86400.
+    description:
+      - Seconds between two C(describe-device) calls while waiting. Above 0, at most 86400.
+      - Unset, the task looks on an adaptive schedule. It looks rarely while an unlock cannot have finished and
+        more often once other devices of the same C(ansible-playbook) run have unlocked after about as long, with
+        at most as many client runs at a time as the machine has cores (each run is a Java start). Where the run
+        cannot be found (no C(/proc)), each device waits alone on the same schedule.
     type: float
-    default: 10
 notes:
   - Check mode reports whether the device would be unlocked and touches nothing on it.
   - Once the device is unlocked, it is asked for its certificate's expiry (C(describe-device-software)); a
@@ -128,7 +132,7 @@ ARGUMENT_SPEC = dict(
     job_id=dict(type="str"),
     wait=dict(type="bool", default=True),
     timeout=dict(type="int", default=900),
-    poll_interval=dict(type="float", default=10),
+    poll_interval=dict(type="float"),
 )
 ARGUMENT_RULES = CLIENT_ARGUMENT_RULES
 MAX_WAIT_SECONDS = 86400
@@ -141,8 +145,8 @@ def run(ctx):
     if params["job_id"]:
         check_job_id(params["job_id"])
     for name in ("timeout", "poll_interval"):
-        # A comparison, not math.isfinite: NaN fails it, and a huge int does not overflow.
-        if not 0 < params[name] <= MAX_WAIT_SECONDS:
+        # A comparison, not math.isfinite: NaN fails it, and a huge int does not overflow. No poll_interval: adaptive.
+        if params[name] is not None and not 0 < params[name] <= MAX_WAIT_SECONDS:
             raise SnowballError("%s must be a number of seconds above 0 and at most %d (a day), not %r."
                                 % (name, MAX_WAIT_SECONDS, params[name]))
     client = EdgeClient(ctx)
@@ -150,6 +154,8 @@ def run(ctx):
     changed = False
     try:
         with client.session():
+            if params["wait"] and params["poll_interval"] is None and not ctx.check_mode:
+                client.join_run()  # the adaptive wait: at most a client start per core across the run's devices
             unlocker = Unlocker(client)
             devices = unlocker.describe()
             if overall_state(devices) != UNLOCKED:
@@ -158,7 +164,7 @@ def run(ctx):
                     if any(device["state"] == LOCKED for device in devices):
                         unlocker.unlock(devices)
                     if params["wait"]:
-                        devices = unlocker.wait_unlocked(params["timeout"], params["poll_interval"], started)
+                        devices = unlocker.wait_unlocked(params["timeout"], params["poll_interval"], started, devices)
                     else:
                         devices = unlocker.describe()
             if overall_state(devices) == UNLOCKED and not ctx.check_mode:

@@ -7,6 +7,7 @@ generated Go client (aws/eks-anywhere, internal/aws-sdk-go-v2/service/snowballde
 
 from __future__ import annotations
 
+import fcntl
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils import _client
 from ansible_collections.fieldops.snowball.plugins.module_utils import _client_config
 from ansible_collections.fieldops.snowball.plugins.module_utils import _process
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import IP
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import SECRET
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import jackson
@@ -181,6 +183,39 @@ def test_no_client_run_goes_past_the_deadline_of_the_task(fake_task, tmp_path):
     with client.session():
         client.describe()
     assert 25 <= task.timeouts[0] <= 30 and task.timeouts[1] == 1
+
+
+def _slot_is_free(board):
+    with open(board.root + "/slot-0.lock", "a", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+
+@pytest.mark.parametrize("answer", ["overdue", "answered"])
+def test_a_client_run_holds_the_runs_slot_until_it_ends_also_when_its_deadline_kills_it(fake_task, tmp_path, answer):
+    """A joined run caps simultaneous client starts; a client killed at its deadline must not keep its slot, or
+    every other device of the run would wait for it for ever."""
+    board = RunBoard(str(tmp_path), "192.0.2.10", slots=1)
+    held = []
+
+    def device(args):
+        held.append(not _slot_is_free(board))
+        if answer == "overdue":
+            raise _process.Overdue(7)
+        return describing(args)
+
+    client = _client.EdgeClient(fake_task(device, tmp_path / "home", client_timeout=7))
+    client.board = board
+    with client.session():
+        if answer == "overdue":
+            with pytest.raises(SnowballError, match="did not answer within 7 s"):
+                client.describe()
+        else:
+            client.describe()
+    assert held == [True] and _slot_is_free(board)
 
 
 @pytest.mark.parametrize("value", [0, -1, 86401])

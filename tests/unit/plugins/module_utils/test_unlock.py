@@ -30,6 +30,7 @@ class Described:
     def __init__(self, states, device_ips=None):
         self.states, self.device_ips, self.job_id, self.ctx = list(states), device_ips, None, Task()
         self.commands = []
+        self.board, self.run_cpu = None, 0.0
 
     def describe(self):
         state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
@@ -143,3 +144,70 @@ def test_an_unreachable_cluster_node_is_given_twenty_minutes():
         unlocker.wait_unlocked(10, 5, 0.0)
     assert len(client.ctx.warnings) == 1 and "192.0.2.11" in client.ctx.warnings[0]
     assert "about 20 minutes" in client.ctx.warnings[0]
+
+
+class UnlocksAt(Described):
+    """A device that answers UNLOCKING until ``clock`` reaches ``at`` seconds, UNLOCKED from then on; each look
+    is recorded at its time."""
+
+    def __init__(self, clock, at):
+        super().__init__(["UNLOCKING"])
+        self.clock, self.at, self.looks = clock, at, []
+        self.run_cpu = 1.5  # the unlock's client run: a JVM start
+
+    def describe(self):
+        self.looks.append(self.clock.now)
+        state = "UNLOCKED" if self.clock.now >= self.at else "UNLOCKING"
+        return [{"id": "JID1", "ip": "192.0.2.10", "state": state, "reachability": "REACHABLE", "association": None}]
+
+
+class TimedTask(Task):
+    def __init__(self, clock):
+        super().__init__()
+        self.clock, self.times = clock, []
+
+    def progress(self, msg):
+        super().progress(msg)
+        self.times.append(self.clock.now)
+
+
+@pytest.mark.parametrize("unlock_after", [90.0, 200.0, 700.0])  # "several minutes" in practice
+def test_unset_poll_interval_waits_alone_on_the_adaptive_schedule_with_the_heartbeat_kept(unlock_after):
+    """Without a run to share (no /proc), the device waits alone on the schedule: UNLOCKED
+    noticed within a fraction of the unlock's own duration, and still a progress line at least every 30 s. Far
+    fewer looks than every 10 s once the unlock takes minutes."""
+    clock = Clock()
+    client = UnlocksAt(clock, unlock_after)
+    client.ctx = TimedTask(clock)
+    known = [{"id": "JID1", "ip": "192.0.2.10", "state": "LOCKED", "reachability": "REACHABLE", "association": None}]
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep, cpu=lambda: 0.0)
+    devices = unlocker.wait_unlocked(900, None, 0.0, known)
+    assert devices[0]["state"] == "UNLOCKED"
+    assert client.ctx.lines[0].startswith("waiting up to 900s for 192.0.2.10 (JID1) to report UNLOCKED")
+    assert client.ctx.times[0] == 0.0 < client.looks[0]  # the first line before the first look
+    assert client.looks[0] == 15.0  # ten of the unlock's own client runs' CPU: the client takes a tenth of a core
+    if unlock_after >= 200:
+        assert len(client.looks) < unlock_after / 10
+    assert client.looks[-1] - unlock_after <= max(15.0, 0.3 * unlock_after)
+    gaps = [later - earlier for earlier, later in zip(client.ctx.times, client.ctx.times[1:])]
+    assert max(gaps) <= 30, client.ctx.times
+    assert client.ctx.lines[-1].startswith("192.0.2.10 (JID1) UNLOCKING -> UNLOCKED")
+
+
+class UnreadBoard:
+    """A run board that fails the test when read: a set poll_interval must not consult the run."""
+
+    def fleet(self):
+        raise AssertionError("the run was read")
+
+    def tell(self, sent, still, done):
+        raise AssertionError("the run was told")
+
+
+def test_a_poll_interval_the_user_set_is_the_rule_even_inside_a_run():
+    clock = Clock()
+    client = UnlocksAt(clock, 37.0)
+    client.board = UnreadBoard()
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep, cpu=lambda: 0.0)
+    unlocker.wait_unlocked(900, 4, 0.0)
+    assert client.looks == [4.0 * look for look in range(11)]

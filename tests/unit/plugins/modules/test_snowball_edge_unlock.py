@@ -6,12 +6,14 @@ with a scripted client that prints a notice before each answer."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
 
 import pytest
 
+from ansible_collections.fieldops.snowball.plugins.module_utils import _client
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import ProfileStore
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import client_profile
 from ansible_collections.fieldops.snowball.plugins.modules import snowball_edge_unlock
@@ -75,3 +77,48 @@ def test_a_notice_before_each_answer_of_unlock_and_describe_is_skipped(fake_task
                                     "describe-device", "describe-cluster"] + ["describe-device-software"] * 2
     else:
         assert devices.commands == ["describe-device", "unlock-device", "describe-device", "describe-device-software"]
+
+
+class CountingBoard:
+    """A run board that counts the client runs made while holding one of its slots."""
+
+    def __init__(self):
+        self.held = 0
+        self.joined = 0
+
+    def fleet(self):
+        return []
+
+    def tell(self, sent, still, done):
+        pass
+
+    @contextlib.contextmanager
+    def client_slot(self):
+        self.held += 1
+        yield 0
+
+
+@pytest.mark.parametrize("poll_interval, check_mode, shared", [(None, False, True), (0.1, False, False),
+                                                               (None, True, False)])
+def test_only_the_adaptive_wait_shares_client_starts_with_the_run(site, run_module, monkeypatch, poll_interval,
+                                                                  check_mode, shared):
+    """Unset, poll_interval makes every client run of the task (describe, unlock, looks) take one of the run's
+    slots, so a fleet's JVM starts do not all run at once; a poll_interval the user set keeps the fixed wait, and
+    check mode, which waits for nothing, joins no run."""
+    job_id = site.add_device()
+    board = CountingBoard()
+
+    def for_this_run(_device, base=None):
+        board.joined += 1
+        return board
+
+    monkeypatch.setattr(_client.RunBoard, "for_this_run", staticmethod(for_this_run))
+    args = {"endpoint": "192.0.2.10", "manifest_path": site.manifest_file(job_id), "job_id": job_id,
+            "unlock_code": site.world.jobs[job_id]["unlock_code"], "_ansible_check_mode": check_mode}
+    if poll_interval:
+        args["poll_interval"] = poll_interval
+    result = run_module(snowball_edge_unlock, args)
+    assert result["device_state"] == ("LOCKED" if check_mode else "UNLOCKED"), result
+    runs = len(site.client_invocations())
+    assert runs >= (1 if check_mode else 3)  # describe, unlock, and looks until UNLOCKED
+    assert (board.joined, board.held) == ((1, runs) if shared else (0, 0))

@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: fieldops engineering
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the devices of one ansible-playbook run share: found from the process tree, kept private, holding
+only timings, and a cap on simultaneous client starts."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ansible_collections.fieldops.snowball.plugins.module_utils import _run_board
+from ansible_collections.fieldops.snowball.plugins.module_utils._poll_schedule import Seen
+from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
+
+
+def as_playbook(tmp_path, body):
+    """Run ``body`` (Python) in a child of a process named ansible-playbook, as a forked worker or a module
+    is; returns what it prints, as JSON."""
+    child = tmp_path / "child.py"
+    child.write_text("import json, os, sys\n" + textwrap.dedent(body))
+    parent = tmp_path / "ansible-playbook"
+    # ansible-playbook forks a worker per task (same command line), which runs the module's logic or starts it
+    parent.write_text("#!%s\nimport os, subprocess, sys\npid = os.fork()\n"
+                      "if pid == 0:\n    os._exit(subprocess.call([sys.executable, %r]))\n"
+                      "sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n" % (sys.executable, str(child)))
+    parent.chmod(0o700)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path), TMPDIR=str(tmp_path))
+    out = subprocess.run([str(parent)], env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def test_a_process_outside_ansible_playbook_waits_alone(tmp_path):
+    assert _run_board.playbook_run() is None
+    assert RunBoard.for_this_run("192.0.2.10", base=str(tmp_path)) is None
+
+
+def test_the_devices_of_one_run_share_a_private_board(tmp_path):
+    seen = as_playbook(tmp_path, """
+        from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
+        first = RunBoard.for_this_run("192.0.2.10")
+        second = RunBoard.for_this_run("192.0.2.11")
+        first.tell(5.0, 40.0, None)
+        second.tell(6.0, 60.0, 75.5)
+        ancestors = [os.getppid()]
+        with open("/proc/%d/stat" % ancestors[0]) as handle:
+            ancestors.append(int(handle.read().rsplit(")", 1)[1].split()[1]))
+        print(json.dumps({"root": first.root, "same": first.root == second.root, "ancestors": ancestors,
+                          "first_sees": second.fleet() and [list(entry) for entry in first.fleet()],
+                          "files": sorted(os.listdir(first.root))}))
+    """)
+    assert seen["same"]
+    # keyed to ansible-playbook itself, not to the forked worker that has the same command line
+    assert os.path.basename(seen["root"]).startswith("run-%d-" % seen["ancestors"][1])
+    assert seen["first_sees"] == [[6.0, 60.0, 75.5]]
+    top = os.path.dirname(seen["root"])
+    assert os.path.basename(top) == "fieldops-snowball-%d" % os.geteuid()
+    for directory in (top, seen["root"]):
+        assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    for name in os.listdir(seen["root"]):
+        path = os.path.join(seen["root"], name)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        with open(path, encoding="utf-8") as handle:
+            assert set(json.load(handle)) == {"sent", "still", "done"}  # timings only: no address, code or path
+
+
+def test_a_run_that_ended_leaves_no_board_behind(tmp_path):
+    top = tmp_path / ("fieldops-snowball-%d" % os.geteuid())
+    top.mkdir(mode=0o700)
+    gone = top / "run-999999999-12345"  # no such process
+    gone.mkdir(mode=0o700)
+    (gone / "x.seen").write_text("{}")
+    as_playbook(tmp_path, """
+        from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
+        RunBoard.for_this_run("192.0.2.10")
+        print("{}")
+    """)
+    assert not gone.exists()
+
+
+def test_a_shared_directory_of_another_mode_is_not_used(tmp_path):
+    top = tmp_path / ("fieldops-snowball-%d" % os.geteuid())
+    top.mkdir(mode=0o755)
+    top.chmod(0o755)
+    assert _run_board.private_directory(str(top)) is None
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path)
+    assert _run_board.private_directory(str(link)) is None
+
+
+def test_a_device_that_tells_nonsense_is_ignored(tmp_path):
+    board = RunBoard(str(tmp_path), "192.0.2.10")
+    (tmp_path / "garbage.seen").write_text("not json")
+    (tmp_path / "other.seen").write_text(json.dumps({"sent": 1.0, "still": None, "done": 30}))
+    board.tell(2.0, None, None)
+    assert board.fleet() == [Seen(1.0, None, 30.0)]
+
+
+def test_client_starts_are_capped_at_the_slots(tmp_path):
+    board = RunBoard(str(tmp_path), "192.0.2.10", slots=2)
+    with board.client_slot() as first:
+        with board.client_slot() as second:
+            assert {first, second} == {0, 1}
+            for number in range(2):  # both held: a third start would wait
+                with open(tmp_path / ("slot-%d.lock" % number), "a", encoding="utf-8") as handle:
+                    with pytest.raises(BlockingIOError):
+                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with open(tmp_path / "slot-0.lock", "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the block ends
+
+
+def test_a_client_run_is_measured_in_cpu_seconds():
+    before = _run_board.children_cpu()
+    subprocess.run([sys.executable, "-c", "sum(range(3 * 10 ** 6))"], check=True)
+    assert _run_board.children_cpu() - before > 0
