@@ -12,6 +12,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._addresses impor
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLUSTER_BOOT_MINUTES
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import LOCKED
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKED
+from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNANSWERED
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNLOCKING
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import UNREACHABLE
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import overall_state
@@ -31,6 +32,8 @@ class Unlocker:
         self.asked = set()  # devices an unlock command went to
         self.just_asked = set()  # ... since the last describe: LOCKED at the next one means refused
         self.warned = set()
+        self.unanswered = set()  # devices whose last look got no answer (UNREACHABLE until they answer again)
+        self.last = None  # the devices as last described
 
     @property
     def device_ips(self):
@@ -40,7 +43,25 @@ class Unlocker:
         """The client's describe, failing at once when a device refused the unlock."""
         devices = self.client.describe()
         self._check_refused(devices)
+        self.last = devices
         return devices
+
+    def _look(self):
+        """describe() while waiting: a device that stops answering (a power blip, a cable moved) is not a failure
+        yet. It is UNREACHABLE until it answers again or the wait times out; one that comes back LOCKED lost power
+        and is unlocked again (a reboot or power cut re-locks a device: developer guide, "Rebooting the device")."""
+        try:
+            return self.describe()
+        except SnowballError as error:
+            if error.facts.get("client_error") not in UNANSWERED or not self.last:
+                raise
+            if not self.unanswered:
+                self.ctx.warn("%s stopped answering while it unlocks (%s); still waiting for it until the timeout."
+                              % (", ".join(_label(device) for device in self.last), error.facts["client_error"]))
+            self.unanswered = {_key(device) for device in self.last}
+            self.just_asked -= self.unanswered  # LOCKED when it answers again is a power cut, not a refusal
+            self.last = [dict(device, reachability=UNREACHABLE) for device in self.last]
+            return self.last
 
     def unlock(self, devices):
         """Send the unlock to the devices that need it (``devices``: as last described)."""
@@ -65,7 +86,8 @@ class Unlocker:
                       clock=self.clock, wall=self.wall, sleep=self._sleep_reporting(progress), cpu=self.cpu)
         if known:
             progress.start(known)
-        devices = watch.look(self.describe, overall_state, started + timeout)
+        self.last = self.last or known
+        devices = watch.look(self._look, overall_state, started + timeout)
         if not known:
             progress.start(devices)
         progress.seen(devices)
@@ -79,13 +101,22 @@ class Unlocker:
                 if back and self.asked:
                     self.unlock(devices)
                 self._warn_unreachable(devices)
+            elif self._back_locked(devices):
+                self.unlock(devices)
             if self.clock() - started >= timeout:
                 raise SnowballError("Timed out after %ds waiting for UNLOCKED; still waiting for: %s. %s"
-                                    % (timeout, awaited(devices, self.device_ips), _timeout_advice(devices)),
+                                    % (timeout, awaited(devices, self.device_ips), _timeout_advice(devices, bool(self.device_ips))),
                                     devices=devices)
-            devices = watch.look(self.describe, overall_state, started + timeout)
+            devices = watch.look(self._look, overall_state, started + timeout)
             progress.seen(devices)
         return devices
+
+    def _back_locked(self, devices):
+        """Whether a stand-alone device that did not answer answers again, LOCKED: it lost power meanwhile."""
+        back = [device for device in devices if device["reachability"] != UNREACHABLE and _key(device) in self.unanswered]
+        if back:
+            self.unanswered = set()
+        return any(device["state"] == LOCKED for device in back)
 
     def _sleep_reporting(self, progress):
         """``sleep`` that keeps the heartbeat while the schedule waits longer than it between two looks: the
@@ -162,8 +193,11 @@ def awaited(devices, listed=None):
     return "; ".join(names) or "none"
 
 
-def _timeout_advice(devices):
+def _timeout_advice(devices, cluster):
     if any(device["reachability"] == UNREACHABLE for device in devices if device["state"] != UNLOCKED):
+        if not cluster:
+            return ("The device stopped answering: check that it is powered on, cabled and has the IP shown (a device "
+                    "answers about 10 minutes after power-on), then run again.")
         return ("An UNREACHABLE node does not answer the others: check that it is powered on, cabled and has the IP "
                 "shown; a cluster node needs about %d minutes after power-on. Once it answers, run again (it is unlocked "
                 "with the cluster's code and manifest)." % CLUSTER_BOOT_MINUTES)

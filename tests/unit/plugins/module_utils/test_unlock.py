@@ -211,3 +211,53 @@ def test_a_poll_interval_the_user_set_is_the_rule_even_inside_a_run():
     unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep, cpu=lambda: 0.0)
     unlocker.wait_unlocked(900, 4, 0.0)
     assert client.looks == [4.0 * look for look in range(11)]
+
+
+class Flaky(Described):
+    """A device that does not answer (the client's "Connection refused") where its script says DOWN."""
+
+    def __init__(self, states):
+        super().__init__(states)
+        self.ctx.warn = self.ctx.lines.append  # warnings land beside the progress lines
+
+    def describe(self):
+        if self.states[0] == "DOWN":
+            self.states.pop(0)
+            raise SnowballError("snowballEdge describe-device failed", client_error="Connection refused")
+        return super().describe()
+
+
+def test_a_device_that_stops_answering_while_it_unlocks_is_waited_for():
+    clock = Clock()
+    client = Flaky(["LOCKED", "UNLOCKING", "DOWN", "DOWN", "UNLOCKING", "UNLOCKED"])
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep)
+    unlocker.unlock(unlocker.describe())
+    devices = unlocker.wait_unlocked(900, 10, 0.0)
+    assert devices[0]["state"] == "UNLOCKED" and client.commands == [["unlock-device"]]
+    assert [line for line in client.ctx.lines if "stopped answering" in line] == [
+        "192.0.2.10 (JID1) stopped answering while it unlocks (Connection refused); still waiting for it until the "
+        "timeout."]
+
+
+def test_a_device_that_comes_back_locked_after_a_power_cut_is_unlocked_again():
+    clock = Clock()
+    client = Flaky(["LOCKED", "UNLOCKING", "DOWN", "LOCKED", "UNLOCKING", "UNLOCKED"])
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep)
+    unlocker.unlock(unlocker.describe())
+    assert unlocker.wait_unlocked(900, 10, 0.0)[0]["state"] == "UNLOCKED"
+    assert client.commands == [["unlock-device"], ["unlock-device"]]
+
+
+def test_a_device_that_never_answers_again_times_out_named_unreachable():
+    clock = Clock()
+    client = Flaky(["LOCKED", "UNLOCKING"] + ["DOWN"] * 20)
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep)
+    unlocker.unlock(unlocker.describe())
+    with pytest.raises(SnowballError, match=r"still waiting for: 192.0.2.10 \(JID1\) UNLOCKING, UNREACHABLE"):
+        unlocker.wait_unlocked(60, 10, 0.0)
+
+
+def test_a_device_that_does_not_answer_at_the_first_look_is_still_a_failure():
+    client = Flaky(["DOWN"])
+    with pytest.raises(SnowballError, match="describe-device failed"):
+        _unlock.Unlocker(client).describe()
