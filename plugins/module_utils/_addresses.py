@@ -15,7 +15,7 @@ MANAGEMENT_PORT = 9091
 # The device's HTTPS ports (developer guide, "Port requirements"): S3 adapter 8443, EC2 8243.
 SERVICE_PORTS = (("s3", 8443), ("ec2", 8243))
 _HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
-_ENDPOINT = re.compile(r"(?:https://)?(?P<host>%s)(?::%d)?/?\Z" % (_HOST, MANAGEMENT_PORT))
+_ENDPOINT = re.compile(r"(?:(?i:https)://)?(?P<host>%s)(?::%d)?/?\Z" % (_HOST, MANAGEMENT_PORT))
 # RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, 1-63 each, 253 in all;
 # the last label is not all digits (so a malformed IPv4 address is not taken for a name).
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")

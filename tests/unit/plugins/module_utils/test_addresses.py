@@ -83,3 +83,8 @@ def test_device_endpoints():
     assert _addresses.device_ip("https://[2001:DB8::10]/") == "2001:db8::10"
     with pytest.raises(SnowballError, match="device_ip 'snowball.example.net' is not an IP address"):
         _addresses.device_ip("snowball.example.net")
+
+
+@pytest.mark.parametrize("pasted", ["HTTPS://192.0.2.10/", "Https://192.0.2.10:9091", " https://192.0.2.10/ "])
+def test_an_endpoint_pasted_from_a_browser_is_the_device(pasted):
+    assert _addresses.normalize_endpoint(pasted) == "https://192.0.2.10"
