@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The documentation of the AWS options the collection's AWS modules share (amazon.aws's own fragment fails Galaxy's ansible-doc run)."""
 
 from __future__ import annotations
 

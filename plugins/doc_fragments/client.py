@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The documentation of the Snowball Edge client's options every on-site module shares (profile or transient
+credentials, client, cluster_ips, config_path, client_timeout)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The documentation of where a module's logic runs: in Ansible's worker on the controller, or shipped as a module."""
 
 from __future__ import annotations
 
