@@ -59,8 +59,11 @@ def run_process(argv, environ_update=None, timeout=None):
     ``timeout`` seconds (None: no limit): past it, Overdue. AnsibleModule.run_command has no timeout, so a
     shipped module runs its programs here too."""
     try:
-        process = subprocess.Popen(argv, env=dict(os.environ, **(environ_update or {})), stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        # Not AnsibleModule.run_command: it has no deadline and cannot start the program in a session of its own
+        # (ansible-core 2.21's sanity asks for run_command in module_utils).
+        process = subprocess.Popen(  # pylint: disable=ansible-bad-function
+            argv, env=dict(os.environ, **(environ_update or {})), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True)
     except OSError as error:
         raise SnowballError("Could not run %s: %s" % (argv[0], error.strerror or error)) from None
     try:
