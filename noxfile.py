@@ -109,8 +109,11 @@ def define(cell, core, python, ansible, boto):
     def other_cell(session):
         pins = dev_pins()
         boto_version = boto or pins["boto3"]
+        # The AWS CLI (the device S3 tests run it) pins one botocore: requirements-dev.txt's pin goes with the cells
+        # on requirements-dev.txt's botocore; the floors cell's older botocore has no CLI here, and those tests skip.
+        cli = ["awscli==%s" % pins["awscli"]] if boto is None else []
         session.install("ansible-core==%s" % core, "boto3==%s" % boto_version, "botocore==%s" % boto_version,
-                        *("%s==%s" % (tool, pins[tool.lower()]) for tool in TEST_TOOLS), silent=True)
+                        *("%s==%s" % (tool, pins[tool.lower()]) for tool in TEST_TOOLS), *cli, silent=True)
         home = os.path.join(MATRIX, cell)
         variables = {"BIN": session.bin, "COLLECTIONS": os.path.join(home, "collections"),
                      "STAGE": os.path.join(home, "stage"), "TEST_PYTHON": python, "TEST_PATHS": "in_process"}
