@@ -168,11 +168,16 @@ def run_aws(site, devices):
     return timed(["bash", "-c", script], site.env(), site.root)
 
 
-def run_hand(site, devices):
-    """One device by hand: the AWS CLI, curl, the client; describe-device again every 30 s."""
-    (ip, job_id), = devices
+def hand_script(site, job_id, ip, poll=None):
+    """What an engineer types for one device: three AWS CLI calls, curl, the client's unlock, then describe-device
+    once (``poll`` None) or every ``poll`` seconds until it says UNLOCKED. The bench's hand rows, here and in
+    bench/run.py, all run this one script."""
     manifest = os.path.join(site.home, job_id + "_manifest.bin")
-    script = """
+    describe = ('snowballEdge describe-device --endpoint https://{ip} --manifest-file {manifest} --unlock-code "$code"'
+                " | grep '\"UNLOCKED\"' >/dev/null")
+    # grep reads the whole answer (not -q): a client whose output pipe closes early fails its run
+    wait = describe if poll is None else "until %s; do sleep {poll}; done" % describe
+    return ("""
 set -e
 aws="aws --endpoint-url {url} --output json snowball"
 state=$($aws describe-job --job-id {job} --query JobMetadata.JobState --output text)
@@ -181,13 +186,16 @@ uri=$($aws get-job-manifest --job-id {job} --query ManifestURI --output text)
 curl -sf -o {manifest} "$uri"
 code=$($aws get-job-unlock-code --job-id {job} --query UnlockCode --output text)
 snowballEdge unlock-device --endpoint https://{ip} --manifest-file {manifest} --unlock-code "$code" >/dev/null
-# grep reads the whole answer (not -q): a client whose output pipe closes early fails its run
-until snowballEdge describe-device --endpoint https://{ip} --manifest-file {manifest} --unlock-code "$code" \\
-    | grep '"UNLOCKED"' >/dev/null; do sleep {poll}; done
-""".format(url=site.endpoint_url, job=job_id, manifest=manifest, ip=ip, poll=AWS_POLL)
+%s
+""" % wait).format(url=site.endpoint_url, job=job_id, manifest=manifest, ip=ip, poll=poll)
+
+
+def run_hand(site, devices):
+    """One device by hand: the AWS CLI, curl, the client; describe-device again every 30 s."""
+    (ip, job_id), = devices
     env = site.env()
     env["PATH"] = BIN + os.pathsep + env["PATH"]
-    return timed(["bash", "-c", script], env, site.root)
+    return timed(["bash", "-c", hand_script(site, job_id, ip, poll=AWS_POLL)], env, site.root)
 
 
 def write_client_config(site, profiles):

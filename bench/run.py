@@ -139,21 +139,9 @@ def play_run(site, hosts, forks=1, env=None, play=ROLE_PLAY, args=IN_PROCESS):
 
 def baseline_run(site, job_id, ip):
     """What an engineer types: three AWS CLI calls, curl, and the client twice."""
-    manifest = os.path.join(site.home, job_id + "_manifest.bin")
-    script = """
-set -e
-aws="aws --endpoint-url {url} --output json snowball"
-state=$($aws describe-job --job-id {job} --query JobMetadata.JobState --output text)
-test "$state" = WithCustomer
-uri=$($aws get-job-manifest --job-id {job} --query ManifestURI --output text)
-curl -sf -o {manifest} "$uri"
-code=$($aws get-job-unlock-code --job-id {job} --query UnlockCode --output text)
-snowballEdge unlock-device --endpoint https://{ip} --manifest-file {manifest} --unlock-code "$code" >/dev/null
-snowballEdge describe-device --endpoint https://{ip} --manifest-file {manifest} --unlock-code "$code" | grep -q '"UNLOCKED"'
-""".format(url=site.endpoint_url, job=job_id, manifest=manifest, ip=ip)
     env = site.env(**REAL_RETRIES)
     env["PATH"] = BIN + os.pathsep + env["PATH"]
-    return timed(["bash", "-c", script], env, site.root)
+    return timed(["bash", "-c", fleet_wait.hand_script(site, job_id, ip)], env, site.root)
 
 
 def summary(samples):
