@@ -16,6 +16,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._addresses impor
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import BOOT_MINUTES
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_DOWNLOAD
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
 
 # Developer guide using-client-commands.md, "Snowball Edge client version": `snowballEdge version` prints the
 # client's version, for example "Snowball client version: 1.2.0 Build 661". No device is contacted.
@@ -24,14 +25,26 @@ CONNECT_SECONDS = 3  # one TCP connection attempt; a device on the same network 
 RETRY_SECONDS = 5  # between two attempts while waiting for a booting device
 
 
-def client_version(ctx, client):
-    """The version the client reports (``client version``): proof that ``client`` is the Snowball Edge client."""
+def client_version(ctx, client, board=RunBoard.for_this_run):
+    """The version the client reports (``client version``): proof that ``client`` is the Snowball Edge client.
+
+    Asked once per ansible-playbook run and client file (``board``, see _run_board.py), not once per device: each
+    ask is a JVM start, seconds of CPU, and a fleet asks at the same moment."""
     name = os.path.expanduser(client)
     path = name if os.sep in name else ctx.find_executable(name)
     if not path or not os.access(path, os.X_OK):
         raise SnowballError("The Snowball Edge client %r was not found or is not executable. Download it from %s, "
                             "unpack it, and set snowball_unlock_client (module: client) to the path of its "
                             "bin/snowballEdge." % (client, CLIENT_DOWNLOAD))
+    # The same file (replaced or edited in between: another file) is the same answer.
+    status = os.stat(path)
+    key = "client version %s %d %d %d %d" % (os.path.realpath(path), status.st_dev, status.st_ino, status.st_size,
+                                              status.st_mtime_ns)
+    run = board(key)
+    return run.once(key, lambda: _ask_version(ctx, client, path)) if run else _ask_version(ctx, client, path)
+
+
+def _ask_version(ctx, client, path):
     rc, out, err = ctx.run_command([path, "version"])
     match = _VERSION.search(out) or _VERSION.search(err)
     if rc != 0 or not match:

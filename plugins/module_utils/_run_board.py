@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: fieldops engineering
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the devices of one ansible-playbook run share while they wait for UNLOCKED: each device's looks so
-far, and a cap on simultaneous client starts, in a private directory of the user's temporary directory.
+"""What the devices of one ansible-playbook run share: each device's looks so far while it waits for UNLOCKED,
+a cap on simultaneous client starts, and answers asked once a run, in a private directory of the user's
+temporary directory.
 
 Each device of a run waits in its own process (a forked worker, or a module it started): they meet in
 ``$TMPDIR/fieldops-snowball-<uid>/run-<pid>-<start>``, keyed to the ansible-playbook process they descend from.
-Only timings are written there (seconds, a hash of the device's address): never a code, a manifest or a path.
+Only timings and the client's version are written there (seconds, a hash of the device's address or of the
+client's file): never a code, a manifest or a path.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ import shutil
 import stat
 import tempfile
 
+from ansible_collections.fieldops.snowball.plugins.module_utils._files import locked
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
 from ansible_collections.fieldops.snowball.plugins.module_utils._poll_schedule import Seen
 
 _SUFFIX = ".seen"
+_ANSWER = ".answer"
 
 
 def children_cpu():
@@ -126,6 +130,20 @@ class RunBoard:
             except (OSError, ValueError, KeyError, TypeError):
                 continue  # being replaced, or not ours: a device that tells nothing
         return seen
+
+    def once(self, key, compute):
+        """``compute()`` (a str) for the whole run: the first device to ask computes it while the others wait
+        on a lock, then they read its answer. A failure is not kept: the next device computes it again."""
+        path = os.path.join(self.root, hashlib.sha256(key.encode("utf-8")).hexdigest()[:16] + _ANSWER)
+        with locked([path]):
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    return handle.read()
+            except FileNotFoundError:
+                pass
+            answer = compute()
+            replace_private_file(path, answer.encode("utf-8"))
+            return answer
 
     @contextlib.contextmanager
     def client_slot(self):

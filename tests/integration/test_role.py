@@ -189,6 +189,8 @@ def test_ten_devices_in_one_run(site):
     profiles = json.load(open(site.config_path(), encoding="utf-8"))["profiles"]
     assert len(profiles) == 10  # parallel writers did not lose each other's profiles
     assert site.world.count() == 30
+    # the pre-flight asks the client its version once for the run, not once per device (a JVM start each)
+    assert len(site.client_invocations("version")) == 1
 
 
 def test_a_kept_profile_whose_manifest_is_gone_is_set_up_again(site):

@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _preflight
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
 
 
 class Task:
@@ -47,6 +48,19 @@ def test_the_snowball_edge_clients_version_answer_is_accepted(executable):
 def test_a_program_that_does_not_answer_as_the_client_is_refused(executable, answer):
     with pytest.raises(SnowballError, match="is not the Snowball Edge client: .*Set snowball_unlock_client"):
         _preflight.client_version(Task(executable, answer), executable)
+
+
+def test_the_devices_of_one_run_ask_the_client_its_version_once(executable, tmp_path):
+    board = RunBoard(str(tmp_path / "board"), executable)
+    os.mkdir(board.root, 0o700)
+    tasks = [Task(executable, (0, "Snowball client version: 1.2.0  Build 661\n", "")) for _device in range(3)]
+    for task in tasks:
+        assert _preflight.client_version(task, "snowballEdge", board=lambda _key: board) == "1.2.0  Build 661"
+    assert [len(task.argvs) for task in tasks] == [1, 0, 0]
+    with open(executable, "a", encoding="utf-8") as handle:
+        handle.write("# replaced by another version\n")  # another file: asked again
+    assert _preflight.client_version(tasks[1], "snowballEdge", board=lambda _key: board) == "1.2.0  Build 661"
+    assert len(tasks[1].argvs) == 1
 
 
 def test_a_client_not_on_path_names_the_role_variable():

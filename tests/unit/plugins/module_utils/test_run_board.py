@@ -120,3 +120,30 @@ def test_a_client_run_is_measured_in_cpu_seconds():
     before = _run_board.children_cpu()
     subprocess.run([sys.executable, "-c", "sum(range(3 * 10 ** 6))"], check=True)
     assert _run_board.children_cpu() - before > 0
+
+
+def test_an_answer_asked_once_a_run_is_computed_by_the_first_device_only(tmp_path):
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return "1.2.0  Build 661"
+
+    first, second = RunBoard(str(tmp_path), "192.0.2.10"), RunBoard(str(tmp_path), "192.0.2.11")
+    assert first.once("client version /opt/snowballEdge", compute) == "1.2.0  Build 661"
+    assert second.once("client version /opt/snowballEdge", compute) == "1.2.0  Build 661"
+    assert len(computed) == 1
+    assert second.once("client version /other/snowballEdge", compute) == "1.2.0  Build 661"
+    assert len(computed) == 2  # another key, another answer
+    for name in os.listdir(tmp_path):
+        assert "snowballEdge" not in name and stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600
+
+
+def test_a_failed_answer_is_not_kept_for_the_other_devices(tmp_path):
+    def fail():
+        raise RuntimeError("not the client")
+
+    board = RunBoard(str(tmp_path), "192.0.2.10")
+    with pytest.raises(RuntimeError):
+        board.once("client version /bin/true", fail)
+    assert board.once("client version /bin/true", lambda: "1.2.0") == "1.2.0"
