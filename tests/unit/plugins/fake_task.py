@@ -50,9 +50,12 @@ def make_task(device, home, client_directory, check_mode=False, diff=False, **pa
     the client path is an executable file in ``client_directory`` that never runs."""
     client = os.path.join(str(client_directory), "snowballEdge")
     if not os.path.exists(client):
-        with open(client, "w", encoding="ascii") as handle:
+        # written aside and renamed: forked writers (test_parallel_runs_*) must never see it before its chmod
+        aside = "%s.%d" % (client, os.getpid())
+        with open(aside, "w", encoding="ascii") as handle:
             handle.write("#!/bin/sh\nexit 99\n")
-        os.chmod(client, stat.S_IRWXU)
+        os.chmod(aside, stat.S_IRWXU)
+        os.replace(aside, client)
     base = {"profile": "bench", "endpoint": None, "manifest_path": None, "unlock_code": None, "client": client,
             "cluster_ips": None, "config_path": os.path.join(str(home), CONFIG_SUFFIX), "client_timeout": 120}
     base.update(params)
