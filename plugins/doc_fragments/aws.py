@@ -44,7 +44,8 @@ options:
   session_token:
     description:
       - The AWS STS session token of temporary credentials.
-      - Default from the E(AWS_SESSION_TOKEN) environment variable.
+      - Default from the E(AWS_SESSION_TOKEN) or E(AWS_SECURITY_TOKEN) environment variable (AWX's Amazon Web
+        Services credential exports the latter only).
       - Mutually exclusive with O(profile).
     type: str
     aliases: [aws_session_token]

@@ -38,8 +38,8 @@ def client_version(ctx, client, board=RunBoard.for_this_run):
                             "bin/snowballEdge." % (client, CLIENT_DOWNLOAD))
     # The same file (replaced or edited in between: another file) is the same answer.
     status = os.stat(path)
-    key = "client version %s %d %d %d %d" % (os.path.realpath(path), status.st_dev, status.st_ino, status.st_size,
-                                              status.st_mtime_ns)
+    identity = (os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+    key = "client version %s %d %d %d %d" % identity
     run = board(key)
     return run.once(key, lambda: _ask_version(ctx, client, path)) if run else _ask_version(ctx, client, path)
 

@@ -13,7 +13,7 @@ version_added: 0.3.0
 description:
   - Runs C(snowballEdge version), which contacts no device, and fails unless it prints the Snowball Edge client's
     version (a wrong O(client), such as C(/bin/true), is found before anything is fetched or written). The
-    devices of one C(ansible-playbook) run ask it once for the same client file: each run is a JVM start.
+    devices of one C(ansible-playbook) run ask it once for the same client file (each ask is a JVM start).
   - Opens a TCP connection to the management port 9091 of the device (and of every node in O(cluster_ips)) and
     closes it at once; nothing is sent, no client is started and no credential is used. A device that refuses the
     connection is still booting; one that does not answer is not on this network.

@@ -127,6 +127,7 @@ task_ids:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.fieldops.snowball.plugins.module_utils._aws_options import with_aws_options
 from ansible_collections.fieldops.snowball.plugins.module_utils._context import run_module
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._remote_unlock import RemoteUnlock
@@ -181,7 +182,8 @@ def run(ctx):
 
 
 def main():
-    run_module(AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, **ARGUMENT_RULES), run)
+    module = AnsibleAWSModule(argument_spec=with_aws_options(ARGUMENT_SPEC), supports_check_mode=True, **ARGUMENT_RULES)
+    run_module(module, run)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
+from ansible_collections.fieldops.snowball.plugins.module_utils._aws_options import with_aws_options
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import HAS_BOTOCORE
 from ansible_collections.fieldops.snowball.plugins.plugin_utils._in_process import cleanups_run_on_interrupt
@@ -92,7 +93,7 @@ class SnowballAction(ActionBase):
         if not self.AWS:
             return self.MODULE.ARGUMENT_SPEC
         spec = aws_argument_spec()
-        spec.update(self.MODULE.ARGUMENT_SPEC)
+        spec.update(with_aws_options(self.MODULE.ARGUMENT_SPEC))
         return spec
 
     def validated(self):

@@ -10,7 +10,12 @@ import json
 import os
 import stat
 
+import pytest
+
 from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, device_vars
+from ansible_collections.fieldops.snowball.tests.standins.snowball_api import SESSION_TOKEN
+from ansible_collections.fieldops.snowball.tests.standins.snowball_api import TEMPORARY_ACCESS_KEY
+from ansible_collections.fieldops.snowball.tests.standins.snowball_api import TEMPORARY_SECRET_KEY
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
 
 
@@ -207,3 +212,15 @@ def test_a_kept_profile_whose_manifest_is_gone_is_set_up_again(site):
     assert again.returncode == 0, again.stdout[-3000:]
     assert "is not on this laptop: the device was not asked" in again.stdout + again.stderr
     assert site.device_states() == {"192.0.2.10": "UNLOCKED"} and os.listdir(manifest_dir)
+
+
+@pytest.mark.parametrize("token_variable", ["AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"])
+def test_temporary_aws_credentials_are_sent_with_their_token(site, token_variable):
+    # AWX's Amazon Web Services credential exports a temporary key's token as AWS_SECURITY_TOKEN only
+    job_id = site.add_device()
+    env = {"AWS_ACCESS_KEY_ID": TEMPORARY_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": TEMPORARY_SECRET_KEY,
+           token_variable: SESSION_TOKEN}
+    result = site.playbook(ROLE_PLAY, hosts={"bench": device_vars(site, job_id)}, env=env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert site.device_states() == {"192.0.2.10": "UNLOCKED"}
+    assert SESSION_TOKEN not in result.stdout + result.stderr

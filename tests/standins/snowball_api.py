@@ -50,6 +50,12 @@ TARGET_PREFIX = "AWSIESnowballJobManagementService."
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 ACCESS_KEY = "AKIASTANDIN0EXAMPLE0"
 SECRET_KEY = "standin/secret/key/for/loopback/only/000"
+# Temporary credentials (STS, an ASIA key): IAM user guide id_credentials_temp_use-resources.html, "you must
+# include the session token": a request signed with the key but without its X-Amz-Security-Token is refused.
+TEMPORARY_ACCESS_KEY = "ASIASTANDIN0EXAMPLE0"
+TEMPORARY_SECRET_KEY = "standin/temporary/secret/loopback/only/0"
+SESSION_TOKEN = "standin-session-token-for-loopback-only"
+_SECRETS = {ACCESS_KEY: (SECRET_KEY, None), TEMPORARY_ACCESS_KEY: (TEMPORARY_SECRET_KEY, SESSION_TOKEN)}
 REGION = "us-east-1"
 SERVED_OPERATIONS = (
     "DescribeJob",
@@ -158,7 +164,8 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
             raise ApiError("MissingAuthenticationTokenException", "Request is missing a SigV4 Authorization header.", 403)
         fields = dict(part.strip().split("=", 1) for part in authorization[len("AWS4-HMAC-SHA256 "):].split(","))
         access_key, _date, region, service, _terminator = fields["Credential"].split("/")
-        if access_key != ACCESS_KEY:
+        secret_key, session_token = _SECRETS.get(access_key, (None, None))
+        if secret_key is None or self.headers.get("X-Amz-Security-Token") != session_token:
             raise ApiError("UnrecognizedClientException", "The security token included in the request is invalid.", 400)
         if service != "snowball":
             raise ApiError("InvalidSignatureException", "Credential should be scoped to correct service: 'snowball'.", 403)
@@ -166,7 +173,7 @@ class SnowballApiHandler(BaseHTTPRequestHandler):
         request = AWSRequest(method="POST", url="%s://%s/" % (self.server.scheme, self.headers["Host"]), data=body,
                              headers={name: self.headers[name] for name in signed})
         request.context["timestamp"] = amz_date
-        signer = SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "snowball", region)
+        signer = SigV4Auth(Credentials(access_key, secret_key, session_token), "snowball", region)
         expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
         if not hmac.compare_digest(expected, fields["Signature"]):
             raise ApiError("InvalidSignatureException", "The request signature we calculated does not match the signature you provided.", 403)
