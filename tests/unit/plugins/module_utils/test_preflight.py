@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.fieldops.snowball.plugins.module_utils import _preflight
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
+from ansible_collections.fieldops.snowball.tests.unit.plugins.fake_clock import Clock
 
 
 class Task:
@@ -66,17 +67,6 @@ def test_the_devices_of_one_run_ask_the_client_its_version_once(executable, tmp_
 def test_a_client_not_on_path_names_the_role_variable():
     with pytest.raises(SnowballError, match="was not found or is not executable.*snowball_unlock_client"):
         _preflight.client_version(Task(None, None), "snowballEdge")
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def scripted(answers):

@@ -6,14 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.fieldops.snowball.plugins.module_utils._progress import Progress
-
-
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
+from ansible_collections.fieldops.snowball.tests.unit.plugins.fake_clock import Clock
 
 
 def node(ip, state, reachability="REACHABLE"):
@@ -26,7 +19,7 @@ def watch(clock):
 
 
 def test_each_cluster_node_gets_its_own_line_when_it_changes_and_an_unreachable_node_is_named():
-    clock = Clock()
+    clock = Clock(100.0)
     lines, progress = watch(clock)
     progress.seen([node("192.0.2.10", "LOCKED"), node("192.0.2.11", "LOCKED")])
     clock.now += 5
@@ -36,7 +29,7 @@ def test_each_cluster_node_gets_its_own_line_when_it_changes_and_an_unreachable_
 
 
 def test_no_heartbeat_sooner_than_thirty_seconds_after_the_last_line():
-    clock = Clock()
+    clock = Clock(100.0)
     lines, progress = watch(clock)
     devices = [node("192.0.2.10", "UNLOCKING")]
     progress.seen(devices)
@@ -50,7 +43,7 @@ def test_no_heartbeat_sooner_than_thirty_seconds_after_the_last_line():
 
 
 def test_a_heartbeat_names_only_the_devices_still_awaited():
-    clock = Clock()
+    clock = Clock(100.0)
     lines, progress = watch(clock)
     devices = [node("192.0.2.10", "UNLOCKED"), node("192.0.2.11", "UNLOCKING")]
     progress.seen(devices)
@@ -60,7 +53,7 @@ def test_a_heartbeat_names_only_the_devices_still_awaited():
 
 
 def test_the_first_line_says_what_is_awaited_for_how_long_and_that_ctrl_c_is_safe():
-    clock = Clock()
+    clock = Clock(100.0)
     lines, progress = watch(clock)
     progress.start([node("192.0.2.10", "LOCKED"), node("192.0.2.11", "LOCKED")])
     assert lines[0].startswith("waiting up to 900s for 192.0.2.10, 192.0.2.11 to report UNLOCKED")

@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.fieldops.snowball.plugins.module_utils import _client
 from ansible_collections.fieldops.snowball.plugins.module_utils import _unlock
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.tests.unit.plugins.fake_clock import Clock
 
 
 def test_cluster_member_reachability_and_association_are_read():
@@ -50,19 +51,6 @@ class Task:
 
     def progress(self, msg):
         self.lines.append(msg)
-
-
-class Clock:
-    """Time that passes only when the state machine sleeps."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def test_waits_until_unlocked_polling_at_the_interval():
