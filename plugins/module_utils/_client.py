@@ -102,6 +102,7 @@ class EdgeClient:
         self.run_timeout = timeout
         self.deadline = None  # time.monotonic() by which every client run ends (a module with a timeout sets it)
         self.run_cpu = 0.0  # CPU seconds the last client run took: what the next look costs (a JVM start)
+        self.run_seconds = 0.0  # ... and its wall seconds: how long before a deadline the last look must start
         self.board = None  # the ansible-playbook run's shared board (_run_board), once join_run found it
 
     @contextlib.contextmanager
@@ -156,7 +157,7 @@ class EdgeClient:
             timeout = self.run_timeout
             if self.deadline is not None:
                 timeout = max(1, min(timeout, int(self.deadline - time.monotonic() + 0.999)))
-            cpu = children_cpu()
+            cpu, began = children_cpu(), time.monotonic()
             try:
                 rc, out, err = self.ctx.run_command(argv, environ_update=self.environment, timeout=timeout)
             except Overdue:
@@ -167,6 +168,7 @@ class EdgeClient:
                     client_timeout=True) from None
             finally:
                 self.run_cpu = children_cpu() - cpu
+                self.run_seconds = time.monotonic() - began
         if rc != 0:
             raise SnowballError(explain_client_failure(command, rc, out, err), client_rc=rc,
                                 client_error=_classify(out, err)[0])

@@ -73,6 +73,7 @@ def next_look(waited, last_run, fleet=(), sent=0.0, fixed=None):
 
 
 REPLAN = 5.0  # seconds: while waiting for a look, read what the run has shown again this often (no client run)
+LAST_LOOK = 2.0  # the last look before the deadline starts twice the last client run's wall time before it
 
 
 class Watch:
@@ -80,13 +81,15 @@ class Watch:
     client through ``describe`` and tells the run what it answered.
 
     ``fixed``: the user's poll interval (first look at once, then one every ``fixed`` seconds, as the module
-    always did). ``board``: what the devices of the run share (``_run_board.RunBoard``: ``fleet()`` and
-    ``tell(sent, still, done)``; ``describe`` takes its client slot), or None to wait alone. ``last_run``: the CPU seconds the
-    client's last run took (the unlock's), ``cpu`` what measures the next ones (the CPU seconds of this
-    process's children so far). ``clock``, ``wall``, ``sleep`` and ``cpu`` are injected: time.monotonic,
-    time.time, time.sleep and _run_board.children_cpu in a module, fakes in tests."""
+    always did). ``board``: what the devices of the run share (``_run_board.RunBoard``: ``fleet()``,
+    ``tell(sent, still, done)`` and ``forget()``; ``describe`` takes its client slot), or None to wait alone.
+    ``last_run``: the CPU seconds the client's last run took (the unlock's), ``cpu`` what measures the next ones
+    (the CPU seconds of this process's children so far); ``last_wall`` the wall seconds it took. ``clock``,
+    ``wall``, ``sleep`` and ``cpu`` are injected: time.monotonic, time.time, time.sleep and
+    _run_board.children_cpu in a module, fakes in tests."""
 
-    def __init__(self, fixed=None, board=None, last_run=0.0, clock=None, wall=None, sleep=None, cpu=None):
+    def __init__(self, fixed=None, board=None, last_run=0.0, clock=None, wall=None, sleep=None, cpu=None,
+                 last_wall=0.0):
         self.fixed = fixed
         self.board = board
         self.clock, self.wall, self.sleep, self.cpu = clock, wall, sleep, cpu
@@ -95,7 +98,9 @@ class Watch:
         self.waited = 0.0  # seconds after ``started`` of the last look; 0 before the first
         self.looks = 0
         self.last_run = last_run
+        self.look_seconds = last_wall  # wall seconds of the last client run: what the last look needs
         self.still = None
+        self.final = False  # the last look was the last before the deadline
         if board is not None:
             board.tell(self.sent, None, None)
 
@@ -107,12 +112,20 @@ class Watch:
         return next_look(self.waited, self.last_run, fleet, self.sent)
 
     def look(self, describe, state_of, deadline=None):
-        """Wait for the next look (never past ``deadline``, a ``clock`` time), then return ``describe()``;
-        ``state_of(result)`` is UNLOCKED, UNLOCKING or LOCKED, for the run."""
+        """Wait for the next look, then return ``describe()``; ``state_of(result)`` is UNLOCKED, UNLOCKING or
+        LOCKED, for the run. The last look before ``deadline`` (a ``clock`` time) starts ``LAST_LOOK`` looks'
+        time before it, so that a client killed at the deadline (a JVM needs seconds) does not fail a device
+        that unlocked in time; ``final`` then says so."""
         while True:
-            left = self.started + self.due() - self.clock()
-            if deadline is not None:
-                left = min(left, deadline - self.clock())
+            now = self.clock()
+            left = self.started + self.due() - now
+            # a comparison NaN fails: a schedule gone wrong looks at once rather than never
+            if not left > 0:
+                left = 0.0
+            last_chance = deadline is not None and deadline - now - LAST_LOOK * self.look_seconds
+            self.final = deadline is not None and not last_chance > left
+            if self.final:
+                left = max(last_chance, 0.0)
             if left <= 0:
                 break
             # With a fixed interval nothing can change the due time: one sleep. Otherwise the run may learn something.
@@ -120,9 +133,10 @@ class Watch:
             if self.fixed is not None:
                 break
         # CPU, not wall time: what a run costs, however loaded the machine is while it runs
-        before = self.cpu() if self.cpu else self.clock()
+        before, began = (self.cpu() if self.cpu else self.clock()), self.clock()
         result = describe()
         self.last_run = (self.cpu() if self.cpu else self.clock()) - before
+        self.look_seconds = self.clock() - began
         self.waited = self.clock() - self.started
         self.looks += 1
         state = state_of(result)
@@ -131,3 +145,8 @@ class Watch:
         if self.board is not None:
             self.board.tell(self.sent, self.still, self.waited if state == "UNLOCKED" else None)
         return result
+
+    def give_up(self):
+        """The wait failed: the run's other devices no longer count this one (it would lead their waits)."""
+        if self.board is not None:
+            self.board.forget()

@@ -16,6 +16,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._addresses impor
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import BOOT_MINUTES
 from ansible_collections.fieldops.snowball.plugins.module_utils._client import CLIENT_DOWNLOAD
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._process import Overdue
 from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
 
 # Developer guide using-client-commands.md, "Snowball Edge client version": `snowballEdge version` prints the
@@ -23,6 +24,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._run_board impor
 _VERSION = re.compile(r"Snowball(?: Edge)? client version:?\s*(?P<version>\S.*)", re.IGNORECASE)
 CONNECT_SECONDS = 3  # one TCP connection attempt; a device on the same network answers in milliseconds
 RETRY_SECONDS = 5  # between two attempts while waiting for a booting device
+VERSION_SECONDS = 60  # `snowballEdge version` is one JVM start: seconds, even on a busy laptop
 
 
 def client_version(ctx, client, board=RunBoard.for_this_run):
@@ -45,7 +47,13 @@ def client_version(ctx, client, board=RunBoard.for_this_run):
 
 
 def _ask_version(ctx, client, path):
-    rc, out, err = ctx.run_command([path, "version"])
+    try:
+        rc, out, err = ctx.run_command([path, "version"], timeout=VERSION_SECONDS)
+    except Overdue:
+        raise SnowballError("`%s version` did not answer within %d s, so it was stopped with the processes it "
+                            "started; it contacts no device, and the Snowball Edge client answers in seconds. Run "
+                            "`%s version` by hand to see where it hangs (its Java runtime, a home directory on a "
+                            "network share); then run again." % (path, VERSION_SECONDS, path)) from None
     match = _VERSION.search(out) or _VERSION.search(err)
     if rc != 0 or not match:
         said = " ".join((out + " " + err).split())[:200] or "nothing"

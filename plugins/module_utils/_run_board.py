@@ -7,8 +7,8 @@ temporary directory.
 
 Each device of a run waits in its own process (a forked worker, or a module it started): they meet in
 ``$TMPDIR/fieldops-snowball-<uid>/run-<pid>-<start>``, keyed to the ansible-playbook process they descend from.
-Only timings and the client's version are written there (seconds, a hash of the device's address or of the
-client's file): never a code, a manifest or a path.
+Only timings and the client's version answer are written there (seconds, a hash of the device's address or of
+the client's file; the version, or why the file is not the client): never a code, a manifest or a credential.
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ import resource
 import shutil
 import stat
 import tempfile
+import time
 
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import locked
 from ansible_collections.fieldops.snowball.plugins.module_utils._files import replace_private_file
 from ansible_collections.fieldops.snowball.plugins.module_utils._poll_schedule import Seen
 
 _SUFFIX = ".seen"
-_ANSWER = ".answer"
+SLOT_RETRY = 0.2  # seconds between two tries for a client slot while every slot is busy
 
 
 def children_cpu():
@@ -59,25 +61,43 @@ def _stat_fields(pid):
         return handle.read().rsplit(")", 1)[1].split()
 
 
+def _process(pid):
+    """``(parent pid, start time, command line)`` of ``pid``, from /proc; None when it cannot be read."""
+    try:
+        fields = _stat_fields(pid)
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return int(fields[1]), fields[19], handle.read()
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _is_playbook(cmdline):
+    return any(os.path.basename(arg).startswith(b"ansible-playbook") for arg in cmdline.split(b"\0")[:2])
+
+
 def playbook_run(pid=None):
-    """``(pid, start time)`` of the ansible-playbook process this one descends from, from /proc; None when there
-    is none, or no /proc (then every device waits alone). The outermost one: a forked worker has the same
-    command line as the ansible-playbook it was forked from."""
+    """``(pid, start time)`` of the ansible-playbook process this one belongs to, from /proc; None when there is
+    none, or no /proc (then every device waits alone). The nearest ansible-playbook ancestor, and above it the
+    processes with its very command line (a forked worker has the command line of the ansible-playbook it was
+    forked from); not beyond: an ansible-playbook started by another one (a driver playbook, a wrapper script
+    called ansible-playbook-*) is a run of its own."""
     pid = os.getpid() if pid is None else pid
     found = None
     for _depth in range(64):
-        try:
-            fields = _stat_fields(pid)
-            with open("/proc/%d/cmdline" % pid, "rb") as handle:
-                argv = handle.read().split(b"\0")[:2]
-        except (OSError, IndexError, ValueError):
+        process = _process(pid)
+        if process is None:
             break
-        if any(os.path.basename(arg).startswith(b"ansible-playbook") for arg in argv):
-            found = pid, fields[19]  # starttime, in clock ticks since boot: tells a reused pid apart
-        pid = int(fields[1])
-        if pid <= 1:
+        parent, started, cmdline = process
+        if found is None and _is_playbook(cmdline):
+            found = pid, started, cmdline  # start time, in clock ticks since boot: tells a reused pid apart
+        elif found is not None:
+            if cmdline != found[2]:
+                break
+            found = pid, started, cmdline
+        if parent <= 1:
             break
-    return found
+        pid = parent
+    return None if found is None else found[:2]
 
 
 def _alive(pid, started):
@@ -88,86 +108,135 @@ def _alive(pid, started):
 
 
 class RunBoard:
-    """The shared directory of one run, seen by one device (``device``: its address or profile)."""
+    """The shared directory of one run, seen by one device (``device``: its address or profile).
 
-    def __init__(self, root, device, slots=None):
+    The board only makes a fleet's wait cheaper: when it cannot be read or written (a full or read-only
+    temporary directory) the device goes on as if it waited alone, never failing for it."""
+
+    def __init__(self, root, device, slots=None, sleep=time.sleep):
         self.root = root
         self.mine = os.path.join(root, hashlib.sha256(device.encode("utf-8")).hexdigest()[:16] + _SUFFIX)
         self.slots = max(1, slots or os.cpu_count() or 1)
+        self.sleep = sleep
 
     @classmethod
     def for_this_run(cls, device, base=None):
         """The board of the ansible-playbook run this process belongs to, or None (no run found, no private
         directory): then the device waits alone, on the schedule's own rules."""
         run = playbook_run()
-        top = private_directory(os.path.join(base or tempfile.gettempdir(), "fieldops-snowball-%d" % os.geteuid()))
-        if run is None or top is None:
+        if run is None:
             return None
-        name = "run-%d-%s" % run
-        for entry in os.listdir(top):  # runs that ended (or were killed) leave their directory: remove it
-            parts = entry.split("-")
-            if entry != name and entry.startswith("run-") and len(parts) == 3 and not _alive(parts[1], parts[2]):
-                shutil.rmtree(os.path.join(top, entry), ignore_errors=True)
-        root = private_directory(os.path.join(top, name))
+        try:
+            top = private_directory(os.path.join(base or tempfile.gettempdir(), "fieldops-snowball-%d" % os.geteuid()))
+            if top is None:
+                return None
+            name = "run-%d-%s" % run
+            for entry in os.listdir(top):  # runs that ended (or were killed) leave their directory: remove it
+                parts = entry.split("-")
+                if entry != name and entry.startswith("run-") and len(parts) == 3 and not _alive(parts[1], parts[2]):
+                    shutil.rmtree(os.path.join(top, entry), ignore_errors=True)
+            root = private_directory(os.path.join(top, name))
+        except OSError:  # a directory of ours we may not list (mode 0300): wait alone
+            return None
         return None if root is None else cls(root, device)
 
     def tell(self, sent, still, done):
         """Record this device's looks so far (see _poll_schedule.Seen)."""
         data = json.dumps({"sent": sent, "still": still, "done": done}).encode("utf-8")
-        replace_private_file(self.mine, data)
+        try:
+            replace_private_file(self.mine, data)
+        except OSError:
+            pass  # the others learn nothing from this device: they look on their own evidence
+
+    def forget(self):
+        """Take this device's looks off the board: a device that failed must not lead the others' waits."""
+        try:
+            os.unlink(self.mine)
+        except OSError:
+            pass
 
     def fleet(self):
-        """What the other devices of the run have shown (``Seen`` entries)."""
+        """What the other devices of the run have shown (``Seen`` entries); records that are not ours (not
+        JSON, a value that is not a finite number of seconds) are left out."""
         seen = []
-        for entry in os.listdir(self.root):
+        try:
+            entries = os.listdir(self.root)
+        except OSError:
+            return seen
+        for entry in entries:
             path = os.path.join(self.root, entry)
             if not entry.endswith(_SUFFIX) or path == self.mine:
                 continue
             try:
                 with open(path, encoding="utf-8") as handle:
                     record = json.load(handle)
-                seen.append(Seen(float(record["sent"]), _seconds(record["still"]), _seconds(record["done"])))
+                seen.append(Seen(_seconds(record["sent"], since_epoch=True), _seconds(record["still"]),
+                                 _seconds(record["done"])))
             except (OSError, ValueError, KeyError, TypeError):
                 continue  # being replaced, or not ours: a device that tells nothing
         return seen
 
     def once(self, key, compute):
-        """``compute()`` (a str) for the whole run: the first device to ask computes it while the others wait
-        on a lock, then they read its answer. A failure is not kept: the next device computes it again."""
-        path = os.path.join(self.root, hashlib.sha256(key.encode("utf-8")).hexdigest()[:16] + _ANSWER)
-        with locked([path]):
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    return handle.read()
-            except FileNotFoundError:
-                pass
-            answer = compute()
-            replace_private_file(path, answer.encode("utf-8"))
-            return answer
+        """``compute()`` (a str) for the whole run: the first device to ask computes it while the devices that
+        ask for the same ``key`` wait on its lock, then read its answer; a SnowballError is kept too (a client
+        that hangs or is not the client makes every device wait for it once, not once each)."""
+        folder = os.path.join(self.root, hashlib.sha256(key.encode("utf-8")).hexdigest()[:16])
+        path = os.path.join(folder, "answer")
+        computed = []
+        try:
+            with locked([path], create=True):
+                try:
+                    with open(path, encoding="utf-8") as handle:
+                        known = json.load(handle)
+                except (OSError, ValueError):
+                    try:
+                        known = {"answer": compute()}
+                    except SnowballError as error:
+                        known = {"refused": str(error)}
+                    computed.append(known)
+                    try:
+                        replace_private_file(path, json.dumps(known).encode("utf-8"))
+                    except OSError:
+                        pass
+        except (OSError, SnowballError):  # the board cannot be used (its folder, its lock): this device asks itself
+            known = computed[0] if computed else {"answer": compute()}
+        if "refused" in known:
+            raise SnowballError(str(known["refused"]))
+        return str(known["answer"])
 
     @contextlib.contextmanager
     def client_slot(self):
         """Hold one of ``slots`` client starts of the run for the ``with`` block: a JVM start takes a core's
-        worth of CPU, and thirty at once on two cores make every one of them (and its look) late."""
+        worth of CPU, and thirty at once on two cores make every one of them (and its look) late. While every
+        slot is busy, the first to free is taken (a client that hangs keeps only its own)."""
         handles = []
         try:
-            for number in range(self.slots):
-                handle = open(os.path.join(self.root, "slot-%d.lock" % number), "a", encoding="utf-8")
-                handles.append(handle)
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue
-                yield number
-                return
-            # every slot busy: queue on the one this device hashes to
-            handle = handles[int(hashlib.sha256(self.mine.encode()).hexdigest(), 16) % self.slots]
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                for number in range(self.slots):
+                    handles.append(open(os.path.join(self.root, "slot-%d.lock" % number), "a", encoding="utf-8"))
+            except OSError:
+                for handle in handles:
+                    handle.close()
+                handles = []  # the board cannot be used: run without a slot
+            while handles:
+                for number, handle in enumerate(handles):
+                    try:
+                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        continue
+                    yield number
+                    return
+                self.sleep(SLOT_RETRY)
             yield None
         finally:
             for handle in handles:
                 handle.close()
 
 
-def _seconds(value):
-    return None if value is None else float(value)
+def _seconds(value, since_epoch=False):
+    """A record's number of seconds (None stays None); ValueError for anything else, NaN and negatives included."""
+    if value is None and not since_epoch:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        raise ValueError(value)
+    return float(value)

@@ -83,7 +83,15 @@ class Unlocker:
         first progress line before the first look (which the adaptive schedule does not take at once)."""
         progress = Progress(self.ctx.progress, timeout, started, self.clock)
         watch = Watch(poll_interval, self.client.board if poll_interval is None else None, self.client.run_cpu,
-                      clock=self.clock, wall=self.wall, sleep=self._sleep_reporting(progress), cpu=self.cpu)
+                      clock=self.clock, wall=self.wall, sleep=self._sleep_reporting(progress), cpu=self.cpu,
+                      last_wall=self.client.run_seconds)
+        try:
+            return self._wait(watch, progress, timeout, started, known)
+        except BaseException:
+            watch.give_up()
+            raise
+
+    def _wait(self, watch, progress, timeout, started, known):
         if known:
             progress.start(known)
         self.last = self.last or known
@@ -103,7 +111,8 @@ class Unlocker:
                 self._warn_unreachable(devices)
             elif self._back_locked(devices):
                 self.unlock(devices)
-            if self.clock() - started >= timeout:
+            # the last look before the timeout was taken (a look's time early, so that it could answer)
+            if watch.final or self.clock() - started >= timeout:
                 raise SnowballError("Timed out after %ds waiting for UNLOCKED; still waiting for: %s. %s"
                                     % (timeout, awaited(devices, self.device_ips), _timeout_advice(devices, bool(self.device_ips))),
                                     devices=devices)

@@ -173,6 +173,24 @@ def test_a_look_never_waits_past_the_deadline():
     assert fake.now == pytest.approx(start + 3.0)
 
 
+@pytest.mark.parametrize("fixed", [None, 10.0], ids=["adaptive", "poll_interval"])
+def test_the_last_look_starts_early_enough_to_answer_before_the_deadline(fixed):
+    """A client killed at the deadline (a JVM needs seconds to answer) would fail a device that unlocked in
+    time: the last look starts twice the client's last run before the deadline, and says it was the last."""
+    fake = FakeTime()
+    deadline = fake.now + 20.0
+    watch = Watch(fixed, None, JVM, clock=fake.clock, wall=fake.wall, sleep=fake.sleep, last_wall=1.5)
+
+    def describe():
+        fake.now += 1.5  # each look takes 1.5 s of wall time
+        return "UNLOCKING"
+
+    while not watch.final:
+        watch.look(describe, lambda result: result, deadline)
+        assert fake.now <= deadline
+    assert deadline - fake.now >= 1.5  # the last look ended with time to spare
+
+
 def test_the_wait_reads_the_run_again_while_it_waits():
     """A device waiting for a far look notices that another unlocked meanwhile, and looks earlier."""
     fake = FakeTime()

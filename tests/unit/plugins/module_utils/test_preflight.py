@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _preflight
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
+from ansible_collections.fieldops.snowball.plugins.module_utils._process import Overdue
 from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
 from ansible_collections.fieldops.snowball.tests.unit.plugins.fake_clock import Clock
 
@@ -25,7 +26,7 @@ class Task:
     def find_executable(self, name):  # pylint: disable=unused-argument
         return self.path
 
-    def run_command(self, argv, environ_update=None):  # pylint: disable=unused-argument
+    def run_command(self, argv, environ_update=None, timeout=None):  # pylint: disable=unused-argument
         self.argvs.append(argv)
         return self.answer
 
@@ -62,6 +63,18 @@ def test_the_devices_of_one_run_ask_the_client_its_version_once(executable, tmp_
         handle.write("# replaced by another version\n")  # another file: asked again
     assert _preflight.client_version(tasks[1], "snowballEdge", board=lambda _key: board) == "1.2.0  Build 661"
     assert len(tasks[1].argvs) == 1
+
+
+def test_a_client_that_hangs_on_version_is_stopped_and_named(executable):
+    class Hangs(Task):
+        def run_command(self, argv, environ_update=None, timeout=None):
+            self.argvs.append((argv, timeout))
+            raise Overdue(timeout)
+
+    task = Hangs(executable, None)
+    with pytest.raises(SnowballError, match="version` did not answer within 60 s, so it was stopped"):
+        _preflight.client_version(task, "snowballEdge", board=lambda _key: None)
+    assert task.argvs == [([executable, "version"], 60)]
 
 
 def test_a_client_not_on_path_names_the_role_variable():

@@ -6,6 +6,7 @@ only timings, and a cap on simultaneous client starts."""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -13,17 +14,20 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _run_board
+from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._poll_schedule import Seen
 from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
 
 
-def as_playbook(tmp_path, body):
+def as_playbook(tmp_path, body, driver=False):
     """Run ``body`` (Python) in a child of a process named ansible-playbook, as a forked worker or a module
-    is; returns what it prints, as JSON."""
+    is; returns what it prints, as JSON. ``driver``: that ansible-playbook is started by another process whose
+    name starts with ansible-playbook (a driver playbook's command task, a wrapper script)."""
     child = tmp_path / "child.py"
     child.write_text("import json, os, sys\n" + textwrap.dedent(body))
     parent = tmp_path / "ansible-playbook"
@@ -32,9 +36,25 @@ def as_playbook(tmp_path, body):
                       "if pid == 0:\n    os._exit(subprocess.call([sys.executable, %r]))\n"
                       "sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))\n" % (sys.executable, str(child)))
     parent.chmod(0o700)
+    if driver:
+        outer = tmp_path / "ansible-playbook-driver"
+        outer.write_text("#!%s\nimport subprocess, sys\nsys.exit(subprocess.call([%r]))\n" % (sys.executable, str(parent)))
+        outer.chmod(0o700)
+        parent = outer
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path), TMPDIR=str(tmp_path))
     out = subprocess.run([str(parent)], env=env, capture_output=True, text=True, check=True).stdout
     return json.loads(out)
+
+
+def within_30_seconds(function):
+    """``function()``'s answer, run in a thread so that one that blocks for ever fails the test instead of
+    hanging it."""
+    answers = []
+    thread = threading.Thread(target=lambda: answers.append(function()), daemon=True)
+    thread.start()
+    thread.join(30)
+    assert answers, "%s blocked" % function.__name__
+    return answers[0]
 
 
 def test_a_process_outside_ansible_playbook_waits_alone(tmp_path):
@@ -135,15 +155,108 @@ def test_an_answer_asked_once_a_run_is_computed_by_the_first_device_only(tmp_pat
     assert len(computed) == 1
     assert second.once("client version /other/snowballEdge", compute) == "1.2.0  Build 661"
     assert len(computed) == 2  # another key, another answer
-    for name in os.listdir(tmp_path):
-        assert "snowballEdge" not in name and stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600
+    for root, directories, files in os.walk(tmp_path):
+        for name in directories + files:
+            path = os.path.join(root, name)
+            assert "snowballEdge" not in name
+            assert stat.S_IMODE(os.stat(path).st_mode) == (0o700 if name in directories else 0o600)
 
 
-def test_a_failed_answer_is_not_kept_for_the_other_devices(tmp_path):
-    def fail():
-        raise RuntimeError("not the client")
+def test_a_refusal_is_kept_for_the_other_devices_of_the_run(tmp_path):
+    """A client that hangs or is not the client: every device fails on the first one's answer, none asks again."""
+    asked = []
 
+    def refuse():
+        asked.append(1)
+        raise SnowballError("/bin/true is not the Snowball Edge client")
+
+    for device in ("192.0.2.10", "192.0.2.11"):
+        with pytest.raises(SnowballError, match="is not the Snowball Edge client"):
+            RunBoard(str(tmp_path), device).once("client version /bin/true", refuse)
+    assert len(asked) == 1
+
+
+def test_another_key_is_not_held_up_by_an_answer_being_computed(tmp_path):
     board = RunBoard(str(tmp_path), "192.0.2.10")
-    with pytest.raises(RuntimeError):
-        board.once("client version /bin/true", fail)
-    assert board.once("client version /bin/true", lambda: "1.2.0") == "1.2.0"
+
+    def slow_wrong_client():
+        # while the wrong client's answer is being computed, the right client's is asked and answered
+        return board.once("client version /opt/snowballEdge", lambda: "1.2.0")
+
+    assert within_30_seconds(lambda: board.once("client version /bin/wrong", slow_wrong_client)) == "1.2.0"
+
+
+def test_an_unusable_board_answers_by_computing_alone(tmp_path, monkeypatch):
+    board = RunBoard(str(tmp_path / "gone"), "192.0.2.10")  # its directory was removed: nothing can be kept
+    assert board.once("client version /opt/snowballEdge", lambda: "1.2.0") == "1.2.0"
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_run_board, "replace_private_file", full)
+    board = RunBoard(str(tmp_path), "192.0.2.10")
+    board.tell(1.0, None, None)  # a full disk does not fail the device's wait
+    assert board.once("client version /opt/snowballEdge", lambda: "1.2.0") == "1.2.0"
+    assert board.fleet() == []
+
+
+def test_records_that_are_not_finite_seconds_are_left_out(tmp_path):
+    board = RunBoard(str(tmp_path), "192.0.2.10")
+    for number, record in enumerate(['{"sent": 1.0, "still": NaN, "done": 1}', '{"sent": 1.0, "still": -5, "done": null}',
+                                     '{"sent": Infinity, "still": null, "done": null}', '{"sent": 1.0, "still": true, "done": null}',
+                                     '{"sent": 2.0, "still": 3.5, "done": null}']):
+        (tmp_path / ("%d.seen" % number)).write_text(record)
+    assert board.fleet() == [Seen(2.0, 3.5, None)]
+
+
+def test_a_device_that_failed_is_taken_off_the_board(tmp_path):
+    failed, other = RunBoard(str(tmp_path), "192.0.2.10"), RunBoard(str(tmp_path), "192.0.2.11")
+    failed.tell(1.0, 30.0, None)
+    assert other.fleet() == [Seen(1.0, 30.0, None)]
+    failed.forget()
+    assert other.fleet() == []
+
+
+def test_a_shared_directory_we_may_not_list_means_waiting_alone(tmp_path, monkeypatch):
+    top = tmp_path / ("fieldops-snowball-%d" % os.geteuid())
+    top.mkdir(mode=0o700)
+    monkeypatch.setattr(_run_board, "playbook_run", lambda: (os.getpid(), "1"))
+
+    def refused(_path):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(_run_board.os, "listdir", refused)
+    assert RunBoard.for_this_run("192.0.2.10", base=str(tmp_path)) is None
+
+
+def test_a_client_start_takes_the_first_slot_to_free_not_one_held_by_a_hanging_client(tmp_path):
+    held = []
+    for number in range(2):
+        handle = open(tmp_path / ("slot-%d.lock" % number), "a", encoding="utf-8")  # pylint: disable=consider-using-with
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        held.append(handle)
+
+    def sleep(_seconds):
+        held.pop().close()  # slot 1's client ends; slot 0's hangs on
+
+    board = RunBoard(str(tmp_path), "192.0.2.10", slots=2, sleep=sleep)
+
+    def take():
+        with board.client_slot() as slot:
+            return slot
+
+    assert within_30_seconds(take) == 1
+    held[0].close()
+
+
+def test_an_ansible_playbook_started_by_another_is_a_run_of_its_own(tmp_path):
+    seen = as_playbook(tmp_path, """
+        from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import playbook_run
+        ancestors = [os.getppid()]
+        for _level in range(2):
+            with open("/proc/%d/stat" % ancestors[-1]) as handle:
+                ancestors.append(int(handle.read().rsplit(")", 1)[1].split()[1]))
+        print(json.dumps({"run": playbook_run()[0], "ancestors": ancestors}))
+    """, driver=True)
+    worker, inner, driver = seen["ancestors"]
+    assert seen["run"] == inner, (worker, inner, driver)  # not the driver called ansible-playbook-*

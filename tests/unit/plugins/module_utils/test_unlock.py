@@ -31,7 +31,7 @@ class Described:
     def __init__(self, states, device_ips=None):
         self.states, self.device_ips, self.job_id, self.ctx = list(states), device_ips, None, Task()
         self.commands = []
-        self.board, self.run_cpu = None, 0.0
+        self.board, self.run_cpu, self.run_seconds = None, 0.0, 0.0
 
     def describe(self):
         state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
@@ -249,3 +249,43 @@ def test_a_device_that_does_not_answer_at_the_first_look_is_still_a_failure():
     client = Flaky(["DOWN"])
     with pytest.raises(SnowballError, match="describe-device failed"):
         _unlock.Unlocker(client).describe()
+
+
+def test_a_device_that_unlocks_just_before_the_timeout_is_not_failed():
+    """Its last look is taken early enough to answer (each look here takes 1.5 s, as a JVM start does)."""
+    clock = Clock()
+
+    class SlowLooks(UnlocksAt):
+        def describe(self):
+            self.clock.now += 1.5  # the client reads the state at the end of its start-up
+            return super().describe()
+
+    client = SlowLooks(clock, 17.5)
+    client.run_seconds = 1.5
+    looks = client.looks
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep, cpu=lambda: 0.0)
+    devices = unlocker.wait_unlocked(20, 5, 0.0)
+    assert devices[0]["state"] == "UNLOCKED" and clock.now <= 20, looks
+
+
+def test_a_device_whose_wait_failed_no_longer_leads_the_runs_other_devices():
+    clock = Clock()
+
+    class Board:
+        forgotten = False
+
+        def fleet(self):
+            return []
+
+        def tell(self, sent, still, done):
+            pass
+
+        def forget(self):
+            self.forgotten = True
+
+    client = UnlocksAt(clock, 10 ** 6)
+    client.board = Board()
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep, cpu=lambda: 0.0)
+    with pytest.raises(SnowballError, match="Timed out after 60s"):
+        unlocker.wait_unlocked(60, None, 0.0)
+    assert client.board.forgotten
