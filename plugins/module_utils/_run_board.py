@@ -6,7 +6,7 @@ a cap on simultaneous client starts, and answers asked once a run, in a private 
 temporary directory.
 
 Each device of a run waits in its own process (a forked worker, or a module it started): they meet in
-``$TMPDIR/fieldops-snowball-<uid>/run-<pid>-<start>``, keyed to the ansible-playbook process they descend from.
+``$TMPDIR/fieldops-runs-<uid>/run-<pid>-<start>``, keyed to the ansible-playbook process they descend from.
 Only timings and the client's version answer are written there (seconds, a hash of the device's address or of
 the client's file; the version, or why the file is not the client): never a code, a manifest or a credential.
 """
@@ -30,6 +30,9 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._files import re
 from ansible_collections.fieldops.snowball.plugins.module_utils._poll_schedule import Seen
 
 _SUFFIX = ".seen"
+# Not TRANSIENT_PREFIX (fieldops-snowball-<pid>-...): the clean-up of transient client homes would take
+# fieldops-snowball-<uid> for the home of a process that is gone, and remove a live run's board.
+RUNS_PREFIX = "fieldops-runs-"
 SLOT_RETRY = 0.2  # seconds between two tries for a client slot while every slot is busy
 
 
@@ -127,7 +130,7 @@ class RunBoard:
         if run is None:
             return None
         try:
-            top = private_directory(os.path.join(base or tempfile.gettempdir(), "fieldops-snowball-%d" % os.geteuid()))
+            top = private_directory(os.path.join(base or tempfile.gettempdir(), RUNS_PREFIX + str(os.geteuid())))
             if top is None:
                 return None
             name = "run-%d-%s" % run

@@ -19,8 +19,10 @@ import threading
 import pytest
 
 from ansible_collections.fieldops.snowball.plugins.module_utils import _run_board
+from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import TRANSIENT_PREFIX
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._poll_schedule import Seen
+from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RUNS_PREFIX
 from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
 
 
@@ -81,7 +83,8 @@ def test_the_devices_of_one_run_share_a_private_board(tmp_path):
     assert os.path.basename(seen["root"]).startswith("run-%d-" % seen["ancestors"][1])
     assert seen["first_sees"] == [[6.0, 60.0, 75.5]]
     top = os.path.dirname(seen["root"])
-    assert os.path.basename(top) == "fieldops-snowball-%d" % os.geteuid()
+    assert os.path.basename(top) == RUNS_PREFIX + str(os.geteuid())
+    assert not os.path.basename(top).startswith(TRANSIENT_PREFIX)  # never taken for a transient home and removed
     for directory in (top, seen["root"]):
         assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
     for name in os.listdir(seen["root"]):
@@ -92,7 +95,7 @@ def test_the_devices_of_one_run_share_a_private_board(tmp_path):
 
 
 def test_a_run_that_ended_leaves_no_board_behind(tmp_path):
-    top = tmp_path / ("fieldops-snowball-%d" % os.geteuid())
+    top = tmp_path / (RUNS_PREFIX + str(os.geteuid()))
     top.mkdir(mode=0o700)
     gone = top / "run-999999999-12345"  # no such process
     gone.mkdir(mode=0o700)
@@ -106,7 +109,7 @@ def test_a_run_that_ended_leaves_no_board_behind(tmp_path):
 
 
 def test_a_shared_directory_of_another_mode_is_not_used(tmp_path):
-    top = tmp_path / ("fieldops-snowball-%d" % os.geteuid())
+    top = tmp_path / (RUNS_PREFIX + str(os.geteuid()))
     top.mkdir(mode=0o755)
     top.chmod(0o755)
     assert _run_board.private_directory(str(top)) is None
@@ -218,7 +221,7 @@ def test_a_device_that_failed_is_taken_off_the_board(tmp_path):
 
 
 def test_a_shared_directory_we_may_not_list_means_waiting_alone(tmp_path, monkeypatch):
-    top = tmp_path / ("fieldops-snowball-%d" % os.geteuid())
+    top = tmp_path / (RUNS_PREFIX + str(os.geteuid()))
     top.mkdir(mode=0o700)
     monkeypatch.setattr(_run_board, "playbook_run", lambda: (os.getpid(), "1"))
 
