@@ -157,6 +157,8 @@ class EdgeClient:
             timeout = self.run_timeout
             if self.deadline is not None:
                 timeout = max(1, min(timeout, int(self.deadline - time.monotonic() + 0.999)))
+            # stopped by the task's deadline rather than by client_timeout: the wait, not the client, ran out
+            cut_short = timeout < self.run_timeout
             cpu, began = children_cpu(), time.monotonic()
             try:
                 rc, out, err = self.ctx.run_command(argv, environ_update=self.environment, timeout=timeout)
@@ -165,7 +167,7 @@ class EdgeClient:
                     "snowballEdge %s: the client did not answer within %s s, so it was stopped with the processes it "
                     "started. Check that the device is powered on and on this laptop's network, and that client is the "
                     "Snowball Edge client (`snowballEdge version` answers at once); then run again." % (command, timeout),
-                    client_timeout=True) from None
+                    client_timeout=True, **({"deadline": True} if cut_short else {})) from None
             finally:
                 self.run_cpu = children_cpu() - cpu
                 self.run_seconds = time.monotonic() - began

@@ -73,7 +73,7 @@ def next_look(waited, last_run, fleet=(), sent=0.0, fixed=None):
 
 
 REPLAN = 5.0  # seconds: while waiting for a look, read what the run has shown again this often (no client run)
-LAST_LOOK = 2.0  # the last look before the deadline starts twice the last client run's wall time before it
+LAST_LOOK = 3.0  # the last look before the deadline starts three times the last client run's wall time before it
 
 
 class Watch:
@@ -114,7 +114,7 @@ class Watch:
     def look(self, describe, state_of, deadline=None):
         """Wait for the next look, then return ``describe()``; ``state_of(result)`` is UNLOCKED, UNLOCKING or
         LOCKED, for the run. The last look before ``deadline`` (a ``clock`` time) starts ``LAST_LOOK`` looks'
-        time before it, so that a client killed at the deadline (a JVM needs seconds) does not fail a device
+        time before it (a busy laptop's JVM start varies), so that a client killed at the deadline (a JVM needs seconds) does not fail a device
         that unlocked in time; ``final`` then says so."""
         while True:
             now = self.clock()

@@ -53,6 +53,9 @@ class Unlocker:
         try:
             return self.describe()
         except SnowballError as error:
+            if error.facts.get("deadline") and self.last:
+                # the last look, stopped by the wait's own timeout: the wait timed out, it says so with what it saw
+                return self.last
             if error.facts.get("client_error") not in UNANSWERED or not self.last:
                 raise
             if not self.unanswered:

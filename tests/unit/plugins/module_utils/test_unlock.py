@@ -260,7 +260,7 @@ def test_a_device_that_unlocks_just_before_the_timeout_is_not_failed():
             self.clock.now += 1.5  # the client reads the state at the end of its start-up
             return super().describe()
 
-    client = SlowLooks(clock, 17.5)
+    client = SlowLooks(clock, 16.5)
     client.run_seconds = 1.5
     looks = client.looks
     unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep, cpu=lambda: 0.0)
@@ -289,3 +289,22 @@ def test_a_device_whose_wait_failed_no_longer_leads_the_runs_other_devices():
     with pytest.raises(SnowballError, match="Timed out after 60s"):
         unlocker.wait_unlocked(60, None, 0.0)
     assert client.board.forgotten
+
+
+def test_a_last_look_stopped_by_the_waits_own_timeout_reads_as_a_timeout():
+    """A busy laptop's JVM that cannot answer before the deadline: the wait ran out, not the client."""
+    clock = Clock()
+
+    class CutShort(UnlocksAt):
+        def describe(self):
+            if len(self.looks) == 2:
+                self.clock.now = 20.0
+                raise SnowballError("snowballEdge describe-device: the client did not answer within 3 s",
+                                    client_timeout=True, deadline=True)
+            return super().describe()
+
+    client = CutShort(clock, 10 ** 6)
+    unlocker = _unlock.Unlocker(client, clock=clock, sleep=clock.sleep, cpu=lambda: 0.0)
+    with pytest.raises(SnowballError, match=r"Timed out after 20s waiting for UNLOCKED; still waiting for: "
+                                            r"192.0.2.10 \(JID1\) UNLOCKING"):
+        unlocker.wait_unlocked(20, 5, 0.0)
