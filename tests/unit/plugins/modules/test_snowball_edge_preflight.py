@@ -20,7 +20,7 @@ class Task:
     def find_executable(self, name):  # pylint: disable=unused-argument
         return None
 
-    def run_command(self, argv, environ_update=None):  # pylint: disable=unused-argument
+    def run_command(self, argv, environ_update=None, timeout=None):  # pylint: disable=unused-argument
         self.argvs.append(argv)
         return 0, "Snowball client version: 1.2.0  Build 661\n", ""
 
