@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, device_vars
+from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, as_in_a_terminal, device_vars
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import TRANSIENT_PREFIX
 
 # Generous bounds for a loaded machine, not synchronisation: each wait polls for its condition.
@@ -64,7 +64,7 @@ def test_a_hang_up_while_waiting_ends_the_client_and_removes_the_transient_home(
         handle.write(textwrap.dedent(ROLE_PLAY))
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", site.inventory(hosts), play,
                "-e", "fieldops_snowball_in_process=%s" % in_process]
-    process = subprocess.Popen(command, env=site.env(), cwd=site.root, stdout=subprocess.PIPE,
+    process = subprocess.Popen(command, env=site.env(), cwd=site.root, stdout=subprocess.PIPE, preexec_fn=as_in_a_terminal,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         wait_for(lambda: len(site.client_invocations("describe-device")) >= 2 and transient_homes(site),

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, device_vars, regular_files
+from ansible_collections.fieldops.snowball.tests.standins.harness import ROLE_PLAY, as_in_a_terminal, device_vars, regular_files
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import TRANSIENT_PREFIX
 
 DEADLINE = 60
@@ -58,7 +58,7 @@ def test_interrupt_while_waiting_leaves_the_code_only_in_the_client_config(site,
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", site.inventory(hosts), play,
                "-e", "fieldops_snowball_in_process=%s" % in_process]
     # its own process group, as a shell gives a foreground job; Ctrl-C signals the whole group
-    process = subprocess.Popen(command, env=site.env(ANSIBLE_KEEP_REMOTE_FILES="1"), cwd=site.root,
+    process = subprocess.Popen(command, env=site.env(ANSIBLE_KEEP_REMOTE_FILES="1"), cwd=site.root, preexec_fn=as_in_a_terminal,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         wait_for(lambda: site.client_invocations("unlock-device") and site.client_invocations("describe-device")[-1:]

@@ -31,6 +31,7 @@ import time
 
 import pytest
 
+from ansible_collections.fieldops.snowball.tests.standins.harness import as_in_a_terminal
 from ansible_collections.fieldops.snowball.tests.standins.harness import ENTRY_PLAY, ROLE_PLAY, Site, device_vars, module_play, regular_files
 from ansible_collections.fieldops.snowball.tests.standins.snowball_edge_sim import write_devices
 from ansible_collections.fieldops.snowball.plugins.module_utils._client_config import TRANSIENT_PREFIX
@@ -356,6 +357,7 @@ def test_no_leak_after_an_interrupt(site, how):
     sampler, started = CmdlineSampler(), time.time()
     sampler.start()
     process = subprocess.Popen(command, env=site.env(ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_LOG_PATH=log), cwd=site.root,
+                               preexec_fn=as_in_a_terminal,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60  # a bound on the wait, not a synchronisation

@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 
+from ansible_collections.fieldops.snowball.tests.standins.harness import as_in_a_terminal
+
 SCRIPT = os.path.join("scripts", "standins.py")
 
 
@@ -36,6 +38,7 @@ def _environment(path):
 
 def test_a_playbook_rehearsed_against_the_standins_unlocks_their_devices_and_ctrl_c_stops_them():
     process = subprocess.Popen([sys.executable, SCRIPT], env=dict(os.environ, DEVICES="2"), stdout=subprocess.PIPE,
+                               preexec_fn=as_in_a_terminal,
                                stderr=subprocess.STDOUT, text=True)
     try:
         said = _read_until(process, "Ctrl-C here stops the stand-ins.")

@@ -59,6 +59,16 @@ STRICT_DESCRIBE_CLUSTER = os.environ.get("FIELDOPS_SNOWBALL_STRICT_DESCRIBE_CLUS
 CERTIFICATE_DAYS = 360
 
 
+def as_in_a_terminal():
+    """``preexec_fn`` for a process a test interrupts: SIGINT and SIGHUP at their defaults, as a terminal's
+    foreground job has them. A suite started in the background (`cmd &` ignores SIGINT) or under nohup (SIGHUP)
+    would otherwise hand its children signals they ignore, and the test would not test the interrupt."""
+    import signal  # pylint: disable=import-outside-toplevel
+
+    for signum in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def regular_files(*roots):
     """Every regular file under ``roots``: not a symbolic link, nor a socket or FIFO (ansible-core 2.21's
     multiprocessing leaves its listener socket in the temporary directory when a run is killed), which cannot
