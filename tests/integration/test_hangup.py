@@ -22,7 +22,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client_config i
 
 # Generous bounds for a loaded machine, not synchronisation: each wait polls for its condition.
 STARTED_WITHIN = 60
-CLEANED_WITHIN = 10
+CLEANED_WITHIN = 30
 
 
 def wait_for(condition, what, seconds):
@@ -55,7 +55,21 @@ def processes_naming(prefix):
     return running
 
 
-@pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "shipped"])
+def _core_before(version):
+    from ansible.release import __version__  # pylint: disable=import-outside-toplevel
+
+    return tuple(int(part) for part in __version__.split(".")[:3] if part.isdigit()) < version
+
+
+# Measured in the floors cell: on ansible-core 2.19.0 a shipped module's transient home outlives the hang-up (the
+# worker's SIGTERM handler of that release only signals its group and stays alive); 2.19.14 removes it. The next
+# task of the collection removes it then, as after a SIGKILL (security.rst). Which 2.19.x changed it is not known.
+SHIPPED_HANGUP_KNOWN_BAD = pytest.mark.xfail(_core_before((2, 19, 14)), strict=False,
+                                             reason="ansible-core before 2.19.14: see SHIPPED_HANGUP_KNOWN_BAD")
+
+
+@pytest.mark.parametrize("in_process", [True, pytest.param(False, marks=SHIPPED_HANGUP_KNOWN_BAD)],
+                         ids=["in-process", "shipped"])
 def test_a_hang_up_while_waiting_ends_the_client_and_removes_the_transient_home(site, in_process):
     job_id = site.add_device(unlock_delay=3600)
     hosts = {"bench": device_vars(site, job_id, snowball_unlock_keep_profile=False)}
