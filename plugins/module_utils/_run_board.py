@@ -173,7 +173,7 @@ class RunBoard:
             try:
                 with open(path, encoding="utf-8") as handle:
                     record = json.load(handle)
-                seen.append(Seen(_seconds(record["sent"], since_epoch=True), _seconds(record["still"]),
+                seen.append(Seen(_seconds(record["sent"], required=True), _seconds(record["still"]),
                                  _seconds(record["done"])))
             except (OSError, ValueError, KeyError, TypeError):
                 continue  # being replaced, or not ours: a device that tells nothing
@@ -236,9 +236,10 @@ class RunBoard:
                 handle.close()
 
 
-def _seconds(value, since_epoch=False):
-    """A record's number of seconds (None stays None); ValueError for anything else, NaN and negatives included."""
-    if value is None and not since_epoch:
+def _seconds(value, required=False):
+    """A record's number of seconds (None stays None unless ``required``); ValueError for anything else, NaN and
+    negatives included."""
+    if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
         raise ValueError(value)
