@@ -248,7 +248,8 @@ def certificate_warning(client, endpoint=None, now=None):
     """The warning for a device whose certificate expires within CERTIFICATE_WARNING_DAYS, else None. A device
     or client that does not report the expiry gets none (the command is newer than some devices)."""
     try:
-        out = client.run("describe-device-software", endpoint=endpoint)[0]
+        # After the device answered UNLOCKED: the run's other devices' looks go first (nobody waits for this one)
+        out = client.run("describe-device-software", endpoint=endpoint, urgent=False)[0]
     except SnowballError:
         return None
     expires = certificate_expiry(out)

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import resource
+import secrets
 import shutil
 import stat
 import tempfile
@@ -33,7 +34,8 @@ _SUFFIX = ".seen"
 # Not TRANSIENT_PREFIX (fieldops-snowball-<pid>-...): the clean-up of transient client homes would take
 # fieldops-snowball-<uid> for the home of a process that is gone, and remove a live run's board.
 RUNS_PREFIX = "fieldops-runs-"
-SLOT_RETRY = 0.2  # seconds between two tries for a client slot while every slot is busy
+SLOT_RETRY = 0.1  # seconds between two looks at the line for a client slot while every slot is busy
+_TICKET = "ticket-"
 
 
 def children_cpu():
@@ -208,11 +210,16 @@ class RunBoard:
         return str(known["answer"])
 
     @contextlib.contextmanager
-    def client_slot(self):
+    def client_slot(self, urgent=True):
         """Hold one of ``slots`` client starts of the run for the ``with`` block: a JVM start takes a core's
         worth of CPU, and thirty at once on two cores make every one of them (and its look) late. While every
-        slot is busy, the first to free is taken (a client that hangs keeps only its own)."""
+        slot is busy, the device waits its turn: starts are served in the order they asked (a ticket each), so a
+        device's look is never overtaken again and again by the run's later ones, and the first slot to free is
+        taken (a client that hangs keeps only its own). A start that is not ``urgent`` (a check once the device
+        is known UNLOCKED, which no one waits for while the run's other devices still unlock) lets every urgent
+        one go first: while a fleet unlocks, the slots are what limits how soon each UNLOCKED is seen."""
         handles = []
+        ticket = None
         try:
             try:
                 for number in range(self.slots):
@@ -221,20 +228,66 @@ class RunBoard:
                 for handle in handles:
                     handle.close()
                 handles = []  # the board cannot be used: run without a slot
+            ticket = self._take_ticket(urgent) if handles else None
             while handles:
-                for number, handle in enumerate(handles):
-                    try:
-                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    except BlockingIOError:
-                        continue
-                    yield number
-                    return
+                if self._my_turn(ticket):
+                    for number, handle in enumerate(handles):
+                        try:
+                            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        except BlockingIOError:
+                            continue
+                        ticket = _drop(ticket)  # holding a slot: no longer waiting, the next in line moves up
+                        yield number
+                        return
                 self.sleep(SLOT_RETRY)
             yield None
         finally:
+            _drop(ticket)
             for handle in handles:
                 handle.close()
 
+    def _take_ticket(self, urgent):
+        """A place in the line for a client start: a file named, in the order of the line, by its class (urgent
+        first), the (system-wide, monotonic) time of the ask and the asking process; False when it cannot be
+        written (then the device tries for slots out of line)."""
+        me = _process(os.getpid())
+        name = "%s%d-%020d-%d-%s-%s" % (_TICKET, 0 if urgent else 1, time.monotonic_ns(), os.getpid(),
+                                        me[1] if me else "0", secrets.token_hex(4))
+        try:
+            os.close(os.open(os.path.join(self.root, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError:
+            return False
+        return os.path.join(self.root, name)
+
+    def _my_turn(self, ticket):
+        """Whether fewer than ``slots`` live tickets are ahead of ``ticket`` (one of a process that is gone, a
+        killed run's, is removed); always True for a device out of line."""
+        if not ticket:
+            return True
+        try:
+            entries = sorted(entry for entry in os.listdir(self.root) if entry.startswith(_TICKET))
+        except OSError:
+            return True
+        ahead = 0
+        for entry in entries:
+            if entry >= os.path.basename(ticket) or ahead >= self.slots:
+                break
+            parts = entry[len(_TICKET):].split("-")
+            if len(parts) == 5 and _alive(parts[2], parts[3]):
+                ahead += 1
+            else:
+                _drop(os.path.join(self.root, entry))
+        return ahead < self.slots
+
+
+def _drop(ticket):
+    """Remove a ticket file (None and False: none); returns None."""
+    if ticket:
+        try:
+            os.unlink(ticket)
+        except OSError:
+            pass
+    return None
 
 def _seconds(value, required=False):
     """A record's number of seconds (None stays None unless ``required``); ValueError for anything else, NaN and

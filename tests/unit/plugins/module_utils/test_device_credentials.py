@@ -141,8 +141,8 @@ class Software:
     def __init__(self, out=None):
         self.out, self.calls = out, []
 
-    def run(self, command, endpoint=None):
-        self.calls.append((command, endpoint))
+    def run(self, command, endpoint=None, urgent=True):
+        self.calls.append((command, endpoint, urgent))
         if self.out is None:
             raise SnowballError("snowballEdge describe-device-software failed (exit 1)")
         return self.out, ""
@@ -163,7 +163,8 @@ def test_a_certificate_under_30_days_from_expiry_is_warned_about_with_what_to_do
     assert "expired on" in _device_credentials.certificate_warning(expiring_in(-3), now=NOW)
     node = expiring_in(5)
     assert "device at 192.0.2.11 expires" in _device_credentials.certificate_warning(node, "https://192.0.2.11", NOW)
-    assert node.calls == [("describe-device-software", "https://192.0.2.11")]
+    # asked once the device is UNLOCKED: it waits for the looks of the run's devices that still unlock
+    assert node.calls == [("describe-device-software", "https://192.0.2.11", False)]
 
 
 def test_a_certificate_30_days_or_more_away_or_not_reported_is_not_warned_about():

@@ -252,6 +252,74 @@ def test_a_client_start_takes_the_first_slot_to_free_not_one_held_by_a_hanging_c
     held[0].close()
 
 
+class _Overtaken(Exception):
+    pass
+
+
+def test_a_client_start_never_overtakes_one_that_waited_longer(tmp_path):
+    holder = open(tmp_path / "slot-0.lock", "a", encoding="utf-8")  # pylint: disable=consider-using-with
+    fcntl.flock(holder, fcntl.LOCK_EX)  # the run's only slot, busy
+    late_waited = []
+
+    def late_sleep(_seconds):
+        late_waited.append(True)
+        raise _Overtaken()  # it had to wait: it stops asking here
+
+    late = RunBoard(str(tmp_path), "192.0.2.12", slots=1, sleep=late_sleep)
+
+    def early_sleep(_seconds):
+        # While the early device waits its turn, the slot frees and a later device asks for one at that moment.
+        if not holder.closed:
+            holder.close()
+            with pytest.raises(_Overtaken):
+                with late.client_slot():
+                    pass
+
+    early = RunBoard(str(tmp_path), "192.0.2.11", slots=1, sleep=early_sleep)
+
+    def take():
+        with early.client_slot() as slot:
+            return slot
+
+    assert within_30_seconds(take) == 0
+    assert late_waited, "the later device took the slot the earlier one had waited for"
+    assert not [entry for entry in os.listdir(tmp_path) if entry.startswith("ticket-")]  # nobody left in line
+
+
+def test_a_check_after_the_unlock_lets_a_look_asked_later_go_first(tmp_path):
+    holder = open(tmp_path / "slot-0.lock", "a", encoding="utf-8")  # pylint: disable=consider-using-with
+    fcntl.flock(holder, fcntl.LOCK_EX)  # the run's only slot, busy
+    order = []
+
+    def check_sleep(_seconds):
+        # The certificate check of an unlocked device waits; a look of a device that still unlocks asks meanwhile.
+        if not holder.closed:
+            holder.close()
+            with looking.client_slot() as slot:
+                order.append(("look", slot))
+
+    looking = RunBoard(str(tmp_path), "192.0.2.12", slots=1, sleep=lambda _seconds: pytest.fail("the look waited"))
+    checking = RunBoard(str(tmp_path), "192.0.2.11", slots=1, sleep=check_sleep)
+
+    def check():
+        with checking.client_slot(urgent=False) as slot:
+            order.append(("check", slot))
+
+    within_30_seconds(check)
+    assert order == [("look", 0), ("check", 0)]
+
+
+def test_a_waiter_that_is_gone_does_not_hold_up_the_line(tmp_path):
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True, capture_output=True,
+                          text=True)
+    pid = int(gone.stdout)
+    (tmp_path / ("ticket-0-%020d-%d-1-00000000" % (1, pid))).write_text("")  # killed while it waited, long ago
+    board = RunBoard(str(tmp_path), "192.0.2.10", slots=1, sleep=lambda _seconds: pytest.fail("waited for the dead"))
+    with board.client_slot() as slot:
+        assert slot == 0
+    assert not [entry for entry in os.listdir(tmp_path) if entry.startswith("ticket-")]
+
+
 def test_an_ansible_playbook_started_by_another_is_a_run_of_its_own(tmp_path):
     seen = as_playbook(tmp_path, """
         from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import playbook_run
