@@ -20,11 +20,10 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "plugins", "module_utils"))
 
-from _poll_schedule import Seen, next_look  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from _poll_schedule import REPLAN, Seen, next_look  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 WORK = 1.55  # CPU seconds a simulated client run costs: 1.5 s of start-up and the simulator's own Python
 CORES = 2
-REPLAN = 2.0  # how often a waiting device reads the board again (the module: _poll_schedule.REPLAN)
 SCENARIOS = (  # name, fleet, shortest and longest unlock (uniform), seeds
     ("bench: 1 to 3 minutes", 30, 60, 180, 6),
     ("bench: 1 to 3 minutes", 10, 60, 180, 6),
@@ -45,7 +44,8 @@ def aws_shape(_device, _board):
 
 
 def schedule(device, board):
-    """The module: describe, unlock, then look when next_look says, telling the board what each look showed."""
+    """The module: describe, unlock, then look when next_look says, telling the board what each look showed;
+    once UNLOCKED, the certificate check, behind every look that waits for a slot (RunBoard.client_slot)."""
     yield "describe", True
     yield "unlock", True
     sent = yield "now", None
@@ -63,6 +63,7 @@ def schedule(device, board):
         waited = (yield "now", None) - sent
         if state == "UNLOCKED":
             board[device] = Seen(sent, still, waited)
+            yield "check", True
             return
         still = waited
         board[device] = Seen(sent, still, None)
@@ -92,8 +93,9 @@ def simulate(policy, durations):
             else:
                 starts[device] += 1
                 capped = argument and sum(1 for job in jobs.values() if job[3]) >= CORES
-                if capped:
-                    queue.append((device, kind))
+                if capped:  # in line: the checks after an unlock behind the rest, each class in order of asking
+                    queue.insert(len(queue) if kind == "check" else sum(1 for _, waiting in queue if waiting != "check"),
+                                 (device, kind))
                 else:
                     sequence += 1
                     jobs[sequence] = [WORK, device, kind, argument]
@@ -113,8 +115,9 @@ def simulate(policy, durations):
                 waiting, waiting_kind = queue.pop(0)
                 sequence += 1
                 jobs[sequence] = [WORK, waiting, waiting_kind, True]
-            if kind == "unlock":
-                unlocked_at[device] = clock + durations[device]
+            if kind in ("unlock", "check"):
+                if kind == "unlock":
+                    unlocked_at[device] = clock + durations[device]
                 advance(device)
                 continue
             if unlocked_at[device] is None:
