@@ -94,7 +94,7 @@ def simulate(policy, durations):
                 starts[device] += 1
                 capped = argument and sum(1 for job in jobs.values() if job[3]) >= CORES
                 if capped:  # in line: the checks after an unlock behind the rest, each class in order of asking
-                    queue.insert(len(queue) if kind == "check" else sum(1 for _, waiting in queue if waiting != "check"),
+                    queue.insert(len(queue) if kind == "check" else sum(1 for _device, waiting in queue if waiting != "check"),
                                  (device, kind))
                 else:
                     sequence += 1

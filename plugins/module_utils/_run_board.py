@@ -289,6 +289,7 @@ def _drop(ticket):
             pass
     return None
 
+
 def _seconds(value, required=False):
     """A record's number of seconds (None stays None unless ``required``); ValueError for anything else, NaN and
     negatives included."""
