@@ -94,7 +94,7 @@ def test_a_slow_client_spaces_the_looks():
 @pytest.mark.parametrize("unlock_after, most_looks, most_lag", [
     (4, 1, 12 + JVM),  # seconds: noticed at the first look
     (600, 24, schedule.MAX_GAP + JVM),  # ten minutes
-    (1800, 44, schedule.MAX_GAP + JVM),  # half an hour
+    (1800, 1800 / schedule.MAX_GAP + 1, schedule.MAX_GAP + JVM),  # half an hour: as often as AWS's script, at most
 ])
 def test_alone_the_lag_and_the_looks_stay_bounded(unlock_after, most_looks, most_lag):
     fake = FakeTime()
@@ -113,10 +113,13 @@ def test_alone_the_gap_grows_with_the_time_waited():
 
 
 def test_a_device_that_went_out_after_the_leaders_looks_sparsely_until_one_unlocks():
-    leaders = [Seen(0.0, 70.0, None), Seen(1.0, 65.0, None)]  # both still UNLOCKING after more than a minute
-    # this device's unlock went out third: not a leader; at 20 s waited it skips to what the leaders have shown
-    assert next_look(20.0, JVM, leaders, sent=5.0) == pytest.approx(65.0 + 5.0)
-    assert next_look(20.0, JVM, leaders, sent=5.0) > next_look(20.0, JVM, [], sent=5.0) - 1e-9
+    leaders = [Seen(0.0, 25.0, None), Seen(1.0, 30.0, None)]  # both still UNLOCKING after 25 s
+    # this device's unlock went out third: not a leader; at 5 s waited it skips to what the leaders have shown
+    assert next_look(5.0, JVM, leaders, sent=5.0) == pytest.approx(30.0)
+    assert next_look(5.0, JVM, leaders, sent=5.0) > next_look(5.0, JVM, [], sent=5.0)
+    # ... but never further than MAX_GAP: one device's unlock time says nothing sure about another's
+    slow_leaders = [Seen(0.0, 300.0, None), Seen(1.0, 280.0, None)]
+    assert next_look(20.0, JVM, slow_leaders, sent=5.0) == pytest.approx(20.0 + schedule.MAX_GAP)
     # a leader keeps looking closely
     assert next_look(20.0, JVM, leaders[1:], sent=0.5) == pytest.approx(20.0 + schedule.DUTY * JVM)
 

@@ -85,6 +85,7 @@ class CountingBoard:
     def __init__(self):
         self.held = 0
         self.joined = 0
+        self.not_urgent = []  # the commands that let the run's urgent client starts go first
 
     def fleet(self):
         return []
@@ -93,8 +94,10 @@ class CountingBoard:
         pass
 
     @contextlib.contextmanager
-    def client_slot(self):
+    def client_slot(self, urgent=True):
         self.held += 1
+        if not urgent:
+            self.not_urgent.append(self.held)
         yield 0
 
 
@@ -122,3 +125,5 @@ def test_only_the_adaptive_wait_shares_client_starts_with_the_run(site, run_modu
     runs = len(site.client_invocations())
     assert runs >= (1 if check_mode else 3)  # describe, unlock, and looks until UNLOCKED
     assert (board.joined, board.held) == ((1, runs) if shared else (0, 0))
+    if shared:  # only the certificate check, the last client run, once the device answered UNLOCKED
+        assert board.not_urgent == [runs] and site.client_invocations()[-1]["command"] == "describe-device-software"
