@@ -44,13 +44,15 @@ options:
       - Seconds between two C(describe-device) calls while waiting. Above 0, at most 86400.
       - Unset, the task looks on an adaptive schedule. It looks rarely while an unlock cannot have finished and
         more often once other devices of the same C(ansible-playbook) run have unlocked after about as long, with
-        at most as many client runs at a time as the machine has cores (each run is a Java start). Where the run
-        cannot be found (no C(/proc)), each device waits alone on the same schedule.
+        at most as many client runs at a time as the machine has cores (each run is a Java start), taken in the
+        order asked. It never leaves more than 30 seconds between two looks. Where the run cannot be found (no
+        C(/proc)), each device waits alone on the same schedule.
     type: float
 notes:
   - Check mode reports whether the device would be unlocked and touches nothing on it.
   - Once the device is unlocked, it is asked for its certificate's expiry (C(describe-device-software)); a
-    certificate that expires within 30 days, or has expired, is named in a warning that says what to do.
+    certificate that expires within 30 days, or has expired, is named in a warning that says what to do. While
+    other devices of the run still wait for C(UNLOCKED), this check lets their looks take the client first.
   - A device needs about 10 minutes after power-on before it can be unlocked; until then it is unreachable.
 seealso:
   - module: fieldops.snowball.snowball_edge_profile
