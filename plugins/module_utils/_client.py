@@ -145,21 +145,22 @@ class EdgeClient:
         # whatever the launcher script does.
         self.environment = java_home_environment(home)
 
-    def run(self, command, *extra, endpoint=None, urgent=True):
+    def run(self, command, *extra, endpoint=None, urgent=True, most=None):
         """``(stdout, stderr)`` of ``snowballEdge command`` with the session's credentials (inside ``session()``)
         and ``extra``; ``endpoint`` (``https://IP``) asks that device, e.g. one node of a cluster profile, instead
         of the profile's own endpoint. SnowballError, from the failure table, when it exits non-zero.
-        ``extra`` is on the command line: never a secret. Not ``urgent``: in a joined run, the start waits for the
-        run's urgent ones (RunBoard.client_slot)."""
+        ``extra`` is on the command line: never a secret. Not ``urgent``: in a joined run, the start lets the run's
+        urgent ones go first for a while (RunBoard.client_slot). ``most``: seconds this run may take, when fewer
+        than client_timeout (a check that must not hold a slot for long)."""
         argv = [self.path, command] + self.credential_args + (["--endpoint", endpoint] if endpoint else []) + list(extra)
         # A joined run's slot is held for the client's whole run and released however it ends (the deadline's kill
-        # included); the deadline is reckoned once the slot is held, so waiting for it never extends a run.
-        with self.board.client_slot(urgent) if self.board else contextlib.nullcontext():
-            timeout = self.run_timeout
+        # included); waiting in line for it ends at the deadline too.
+        with self.board.client_slot(urgent, self.deadline) if self.board else contextlib.nullcontext():
+            timeout = self.run_timeout if most is None else min(most, self.run_timeout)
             if self.deadline is not None:
                 timeout = max(1, min(timeout, int(self.deadline - time.monotonic() + 0.999)))
             # stopped by the task's deadline rather than by client_timeout: the wait, not the client, ran out
-            cut_short = timeout < self.run_timeout
+            cut_short = timeout < (self.run_timeout if most is None else min(most, self.run_timeout))
             cpu, began = children_cpu(), time.monotonic()
             try:
                 rc, out, err = self.ctx.run_command(argv, environ_update=self.environment, timeout=timeout)

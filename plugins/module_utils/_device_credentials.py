@@ -38,6 +38,7 @@ HTTPS_PORT = 443
 # Date.toString, "Thu Jan 01 00:00:00 UTC 1970"; the guide spells the day "Thur"), and a device kept longer
 # than its certificate needs a new one. Warn this many days ahead: time to update before it runs out.
 CERTIFICATE_WARNING_DAYS = 30
+CERTIFICATE_CHECK_SECONDS = 30  # a JVM start and one answer; a device that answered UNLOCKED answers this at once
 _EXPIRY = re.compile(r"CertificateExpiry\s*:\s*\w+\s+(?P<month>[A-Z][a-z]{2})\s+(?P<day>\d{1,2})\s+"
                      r"(?P<time>\d{1,2}:\d{2}:\d{2})\s+(?:\S+\s+)?(?P<year>\d{4})")
 
@@ -248,10 +249,16 @@ def certificate_warning(client, endpoint=None, now=None):
     """The warning for a device whose certificate expires within CERTIFICATE_WARNING_DAYS, else None. A device
     or client that does not report the expiry gets none (the command is newer than some devices)."""
     try:
-        # After the device answered UNLOCKED: the run's other devices' looks go first (nobody waits for this one)
-        out = client.run("describe-device-software", endpoint=endpoint, urgent=False)[0]
-    except SnowballError:
-        return None
+        # After the device answered UNLOCKED: the run's other devices' looks go first (nobody waits for this one), and
+        # a device that does not answer it holds a client start for CERTIFICATE_CHECK_SECONDS, not client_timeout
+        out = client.run("describe-device-software", endpoint=endpoint, urgent=False, most=CERTIFICATE_CHECK_SECONDS)[0]
+    except SnowballError as error:
+        if not error.facts.get("client_timeout"):
+            return None  # a device or client without the command
+        return ("The certificate of the device%s was not checked: describe-device-software did not answer within %d s, "
+                "or no client start was free before the task's timeout. `snowballEdge describe-device-software` shows "
+                "its CertificateExpiry; a certificate that has expired makes HTTPS clients refuse the device."
+                % (" at " + endpoint[len("https://"):] if endpoint else "", CERTIFICATE_CHECK_SECONDS))
     expires = certificate_expiry(out)
     now = time.time() if now is None else now
     if expires is None or expires - now >= CERTIFICATE_WARNING_DAYS * 86400:

@@ -36,6 +36,7 @@ _SUFFIX = ".seen"
 RUNS_PREFIX = "fieldops-runs-"
 SLOT_RETRY = 0.1  # seconds between two looks at the line for a client slot while every slot is busy
 _TICKET = "ticket-"
+LATER = 30.0  # seconds: a start that is not urgent lines up as if it had asked this much later
 
 
 def children_cpu():
@@ -121,7 +122,7 @@ class RunBoard:
     def __init__(self, root, device, slots=None, sleep=time.sleep):
         self.root = root
         self.mine = os.path.join(root, hashlib.sha256(device.encode("utf-8")).hexdigest()[:16] + _SUFFIX)
-        self.slots = max(1, slots or os.cpu_count() or 1)
+        self.slots = max(1, slots or usable_cpus())
         self.sleep = sleep
 
     @classmethod
@@ -210,14 +211,16 @@ class RunBoard:
         return str(known["answer"])
 
     @contextlib.contextmanager
-    def client_slot(self, urgent=True):
+    def client_slot(self, urgent=True, until=None):
         """Hold one of ``slots`` client starts of the run for the ``with`` block: a JVM start takes a core's
         worth of CPU, and thirty at once on two cores make every one of them (and its look) late. While every
         slot is busy, the device waits its turn: starts are served in the order they asked (a ticket each), so a
         device's look is never overtaken again and again by the run's later ones, and the first slot to free is
         taken (a client that hangs keeps only its own). A start that is not ``urgent`` (a check once the device
-        is known UNLOCKED, which no one waits for while the run's other devices still unlock) lets every urgent
-        one go first: while a fleet unlocks, the slots are what limits how soon each UNLOCKED is seen."""
+        is known UNLOCKED, which no one waits for while the run's other devices still unlock) lines up as if it
+        had asked ``LATER`` seconds later: looks asked meanwhile go first, and it is never held back longer.
+        ``until``: the time.monotonic() by which the task must end; SnowballError (``deadline``) when it comes
+        while the device is still in line."""
         handles = []
         ticket = None
         try:
@@ -228,7 +231,7 @@ class RunBoard:
                 for handle in handles:
                     handle.close()
                 handles = []  # the board cannot be used: run without a slot
-            ticket = self._take_ticket(urgent) if handles else None
+            ticket = self._take_ticket(0 if urgent else LATER) if handles else None
             while handles:
                 if self._my_turn(ticket):
                     for number, handle in enumerate(handles):
@@ -239,6 +242,10 @@ class RunBoard:
                         ticket = _drop(ticket)  # holding a slot: no longer waiting, the next in line moves up
                         yield number
                         return
+                if until is not None and time.monotonic() >= until:
+                    raise SnowballError("Every client start of this run stayed busy until the task's timeout: the run's "
+                                        "other devices held them. Raise the timeout, or run fewer devices at once "
+                                        "(--forks).", client_timeout=True, deadline=True)
                 self.sleep(SLOT_RETRY)
             yield None
         finally:
@@ -246,48 +253,85 @@ class RunBoard:
             for handle in handles:
                 handle.close()
 
-    def _take_ticket(self, urgent):
-        """A place in the line for a client start: a file named, in the order of the line, by its class (urgent
-        first), the (system-wide, monotonic) time of the ask and the asking process; False when it cannot be
-        written (then the device tries for slots out of line)."""
-        me = _process(os.getpid())
-        name = "%s%d-%020d-%d-%s-%s" % (_TICKET, 0 if urgent else 1, time.monotonic_ns(), os.getpid(),
-                                        me[1] if me else "0", secrets.token_hex(4))
+    def _take_ticket(self, later):
+        """A place in the line for a client start, ``later`` seconds behind the ones asked now: a file named by
+        the (system-wide, monotonic) time it counts from, locked while its process waits (a lock goes with the
+        process, however it ends: a ticket nobody holds is left by a waiter that is gone). None when it cannot be
+        written: then the device tries for slots out of line."""
+        name = "%s%020d-%s" % (_TICKET, time.monotonic_ns() + int(later * 1e9), secrets.token_hex(8))
+        path = os.path.join(self.root, name)
         try:
-            os.close(os.open(os.path.join(self.root, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            handle = open(path, "x", encoding="utf-8")  # pylint: disable=consider-using-with
         except OSError:
-            return False
-        return os.path.join(self.root, name)
+            return None
+        fcntl.flock(handle, fcntl.LOCK_EX)  # a file of our own, just created: no one else holds it
+        return handle
 
     def _my_turn(self, ticket):
-        """Whether fewer than ``slots`` live tickets are ahead of ``ticket`` (one of a process that is gone, a
-        killed run's, is removed); always True for a device out of line."""
-        if not ticket:
+        """Whether fewer than ``slots`` held tickets are ahead of ``ticket``; one nobody holds (its waiter is
+        gone: killed, or a file that is not a waiter's) is removed. Always True for a device out of line."""
+        if ticket is None:
             return True
+        mine = os.path.basename(ticket.name)
         try:
-            entries = sorted(entry for entry in os.listdir(self.root) if entry.startswith(_TICKET))
+            entries = sorted(entry for entry in os.listdir(self.root) if entry.startswith(_TICKET) and entry < mine)
         except OSError:
             return True
         ahead = 0
         for entry in entries:
-            if entry >= os.path.basename(ticket) or ahead >= self.slots:
+            if ahead >= self.slots:
                 break
-            parts = entry[len(_TICKET):].split("-")
-            if len(parts) == 5 and _alive(parts[2], parts[3]):
+            if _held(os.path.join(self.root, entry)):
                 ahead += 1
-            else:
-                _drop(os.path.join(self.root, entry))
         return ahead < self.slots
 
 
+def _held(path):
+    """Whether a waiter holds the ticket at ``path``; one that is not held is removed."""
+    try:
+        with open(path, encoding="utf-8") as probe:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+    except OSError:
+        return False  # gone meanwhile, or not ours to read: it holds no one up
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    return False
+
+
 def _drop(ticket):
-    """Remove a ticket file (None and False: none); returns None."""
-    if ticket:
+    """Leave the line: remove the ticket and let go of its lock (None: not in line); returns None."""
+    if ticket is not None:
         try:
-            os.unlink(ticket)
+            os.unlink(ticket.name)
         except OSError:
             pass
+        ticket.close()
     return None
+
+
+def usable_cpus(proc="/proc/self", cgroups="/sys/fs/cgroup"):
+    """How many CPUs this process may use: the ones it may run on (taskset, a container's cpuset), fewer when its
+    cgroup (v2) has a CPU quota (docker --cpus, a Kubernetes limit on an AWX job pod), rounded up; os.cpu_count()
+    counts the machine's."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    try:
+        with open(os.path.join(proc, "cgroup"), encoding="utf-8") as handle:
+            group = [line.split("::", 1)[1].strip() for line in handle if line.startswith("0::")][0]
+        with open(os.path.join(cgroups, group.lstrip("/"), "cpu.max"), encoding="utf-8") as handle:
+            quota, period = handle.read().split()[:2]
+        if quota != "max":
+            count = min(count, max(1, -(-int(quota) // int(period))))
+    except (OSError, IndexError, ValueError):
+        pass  # no cgroup v2, or no quota on ours
+    return max(1, count)
 
 
 def _seconds(value, required=False):

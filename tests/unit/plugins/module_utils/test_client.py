@@ -185,6 +185,18 @@ def test_no_client_run_goes_past_the_deadline_of_the_task(fake_task, tmp_path):
     assert 25 <= task.timeouts[0] <= 30 and task.timeouts[1] == 1
 
 
+def test_a_client_run_may_be_given_less_time_than_client_timeout_and_then_it_is_not_the_deadlines(fake_task, tmp_path):
+    def hanging(_args):
+        raise _process.Overdue(30)
+
+    task = fake_task(hanging, tmp_path, client_timeout=120)
+    client = _client.EdgeClient(task)
+    client.deadline = time.monotonic() + 600
+    with client.session(), pytest.raises(SnowballError) as error:
+        client.run("describe-device-software", most=30)
+    assert task.timeouts == [30] and error.value.facts == {"client_timeout": True}
+
+
 def _slot_is_free(board):
     with open(board.root + "/slot-0.lock", "a", encoding="utf-8") as handle:
         try:

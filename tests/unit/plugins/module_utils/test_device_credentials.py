@@ -138,13 +138,14 @@ def test_no_expiry_printed_is_none():
 class Software:
     """describe-device-software's answer, or a failure (a device or client without the command)."""
 
-    def __init__(self, out=None):
+    def __init__(self, out=None, error=None):
         self.out, self.calls = out, []
+        self.error = error or SnowballError("snowballEdge describe-device-software failed (exit 1)")
 
-    def run(self, command, endpoint=None, urgent=True):
-        self.calls.append((command, endpoint, urgent))
+    def run(self, command, endpoint=None, urgent=True, most=None):
+        self.calls.append((command, endpoint, urgent, most))
         if self.out is None:
-            raise SnowballError("snowballEdge describe-device-software failed (exit 1)")
+            raise self.error
         return self.out, ""
 
 
@@ -164,7 +165,17 @@ def test_a_certificate_under_30_days_from_expiry_is_warned_about_with_what_to_do
     node = expiring_in(5)
     assert "device at 192.0.2.11 expires" in _device_credentials.certificate_warning(node, "https://192.0.2.11", NOW)
     # asked once the device is UNLOCKED: it waits for the looks of the run's devices that still unlock
-    assert node.calls == [("describe-device-software", "https://192.0.2.11", False)]
+    assert node.calls == [("describe-device-software", "https://192.0.2.11", False,
+                           _device_credentials.CERTIFICATE_CHECK_SECONDS)]
+
+
+def test_a_certificate_check_that_does_not_answer_in_time_says_it_was_not_checked():
+    # a hung check is stopped after CERTIFICATE_CHECK_SECONDS (it holds a client start of the run meanwhile)
+    hung = Software(error=SnowballError("snowballEdge describe-device-software: the client did not answer within 30 s",
+                                        client_timeout=True))
+    warning = _device_credentials.certificate_warning(hung, "https://192.0.2.11", NOW)
+    assert "device at 192.0.2.11 was not checked" in warning and "describe-device-software" in warning
+    assert hung.calls[0][3] == _device_credentials.CERTIFICATE_CHECK_SECONDS < 120
 
 
 def test_a_certificate_30_days_or_more_away_or_not_reported_is_not_warned_about():

@@ -309,15 +309,78 @@ def test_a_check_after_the_unlock_lets_a_look_asked_later_go_first(tmp_path):
     assert order == [("look", 0), ("check", 0)]
 
 
-def test_a_waiter_that_is_gone_does_not_hold_up_the_line(tmp_path):
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True, capture_output=True,
-                          text=True)
-    pid = int(gone.stdout)
-    (tmp_path / ("ticket-0-%020d-%d-1-00000000" % (1, pid))).write_text("")  # killed while it waited, long ago
-    board = RunBoard(str(tmp_path), "192.0.2.10", slots=1, sleep=lambda _seconds: pytest.fail("waited for the dead"))
+def test_a_check_after_the_unlock_is_held_back_no_longer_than_later_seconds(tmp_path, monkeypatch):
+    now = [10 ** 12]  # nanoseconds of the monotonic clock tickets count from
+    monkeypatch.setattr(_run_board.time, "monotonic_ns", lambda: now[0])
+    holder = open(tmp_path / "slot-0.lock", "a", encoding="utf-8")  # pylint: disable=consider-using-with
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    late_waited = []
+
+    def late_sleep(_seconds):
+        late_waited.append(True)
+        raise _Overtaken()
+
+    looking = RunBoard(str(tmp_path), "192.0.2.12", slots=1, sleep=late_sleep)
+
+    def check_sleep(_seconds):
+        # a look asked more than LATER seconds after the check: the check goes first
+        if not holder.closed:
+            now[0] += int((_run_board.LATER + 1) * 1e9)
+            holder.close()
+            with pytest.raises(_Overtaken):
+                with looking.client_slot():
+                    pass
+
+    checking = RunBoard(str(tmp_path), "192.0.2.11", slots=1, sleep=check_sleep)
+
+    def check():
+        with checking.client_slot(urgent=False) as slot:
+            return slot
+
+    assert within_30_seconds(check) == 0
+    assert late_waited
+
+
+def test_a_ticket_nobody_holds_does_not_hold_up_the_line(tmp_path):
+    # left by a waiter that was killed, or written by something else: whatever it names, no one waits behind it
+    (tmp_path / ("ticket-%020d-%s" % (1, "0" * 16))).write_text("")
+    (tmp_path / ("ticket-%020d-%d-%s" % (2, os.getpid(), "1"))).write_text("")  # a live process's pid in its name
+    board = RunBoard(str(tmp_path), "192.0.2.10", slots=1, sleep=lambda _seconds: pytest.fail("waited for no one"))
     with board.client_slot() as slot:
         assert slot == 0
     assert not [entry for entry in os.listdir(tmp_path) if entry.startswith("ticket-")]
+
+
+def test_waiting_in_line_ends_at_the_tasks_deadline(tmp_path):
+    holder = open(tmp_path / "slot-0.lock", "a", encoding="utf-8")  # pylint: disable=consider-using-with
+    fcntl.flock(holder, fcntl.LOCK_EX)  # held by a client that hangs, or by the run's other devices
+    board = RunBoard(str(tmp_path), "192.0.2.10", slots=1, sleep=lambda _seconds: None)
+
+    def take():
+        with pytest.raises(SnowballError) as raised:
+            with board.client_slot(until=_run_board.time.monotonic() - 1):
+                pass
+        return raised.value
+
+    error = within_30_seconds(take)
+    assert error.facts["deadline"] and "timeout" in str(error)
+    assert not [entry for entry in os.listdir(tmp_path) if entry.startswith("ticket-")]  # left the line
+    holder.close()
+
+
+def test_the_slots_are_the_cpus_this_process_may_use(tmp_path, monkeypatch):
+    monkeypatch.setattr(_run_board.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    proc, cgroups = tmp_path / "proc", tmp_path / "cgroup"
+    proc.mkdir()
+    (proc / "cgroup").write_text("0::/kubepods/awx-job\n")
+    assert _run_board.usable_cpus(str(proc), str(cgroups)) == 4  # no cgroup v2 quota: the affinity's CPUs
+    (cgroups / "kubepods" / "awx-job").mkdir(parents=True)
+    (cgroups / "kubepods" / "awx-job" / "cpu.max").write_text("150000 100000\n")  # a limit of 1.5 CPUs
+    assert _run_board.usable_cpus(str(proc), str(cgroups)) == 2
+    (cgroups / "kubepods" / "awx-job" / "cpu.max").write_text("max 100000\n")
+    assert _run_board.usable_cpus(str(proc), str(cgroups)) == 4
+    monkeypatch.setattr(_run_board.os, "sched_getaffinity", lambda _pid: {3}, raising=False)  # taskset -c 3
+    assert _run_board.usable_cpus(str(proc), str(cgroups)) == 1
 
 
 def test_an_ansible_playbook_started_by_another_is_a_run_of_its_own(tmp_path):

@@ -94,7 +94,7 @@ class CountingBoard:
         pass
 
     @contextlib.contextmanager
-    def client_slot(self, urgent=True):
+    def client_slot(self, urgent=True, until=None):
         self.held += 1
         if not urgent:
             self.not_urgent.append(self.held)
