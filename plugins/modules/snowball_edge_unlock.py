@@ -52,7 +52,8 @@ notes:
   - Check mode reports whether the device would be unlocked and touches nothing on it.
   - Once the device is unlocked, it is asked for its certificate's expiry (C(describe-device-software)); a
     certificate that expires within 30 days, or has expired, is named in a warning that says what to do. While
-    other devices of the run still wait for C(UNLOCKED), this check lets their looks take the client first.
+    other devices of the run still wait for C(UNLOCKED), this check lets their looks take the client first (for
+    30 seconds at most); a check that does not answer within 30 seconds is stopped, with a warning.
   - A device needs about 10 minutes after power-on before it can be unlocked; until then it is unreachable.
 seealso:
   - module: fieldops.snowball.snowball_edge_profile
