@@ -27,6 +27,7 @@ from ansible_collections.fieldops.snowball.plugins.module_utils._client_config i
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._ids import check_client_profile_name
 from ansible_collections.fieldops.snowball.plugins.module_utils._process import Overdue
+from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import START_SECONDS
 from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
 from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import children_cpu
 
@@ -104,6 +105,7 @@ class EdgeClient:
         self.run_cpu = 0.0  # CPU seconds the last client run took: what the next look costs (a JVM start)
         self.run_seconds = 0.0  # ... and its wall seconds: how long before a deadline the last look must start
         self.board = None  # the ansible-playbook run's shared board (_run_board), once join_run found it
+        self.queued = 0.0  # seconds waited in the run's line for client starts, all runs together
 
     @contextlib.contextmanager
     def session(self):
@@ -153,9 +155,12 @@ class EdgeClient:
         urgent ones go first for a while (RunBoard.client_slot). ``most``: seconds this run may take, when fewer
         than client_timeout (a check that must not hold a slot for long)."""
         argv = [self.path, command] + self.credential_args + (["--endpoint", endpoint] if endpoint else []) + list(extra)
-        # A joined run's slot is held for the client's whole run and released however it ends (the deadline's kill
-        # included); waiting in line for it ends at the deadline too.
-        with self.board.client_slot(urgent, self.deadline) if self.board else contextlib.nullcontext():
+        # A joined run's slot is held for the client's start-up (START_SECONDS at most: a run still going then waits
+        # for its device) and released however it ends (the deadline's kill included); waiting in line for it ends
+        # at the deadline too.
+        asked = time.monotonic()
+        with self.board.client_slot(urgent, self.deadline) if self.board else contextlib.nullcontext() as slot:
+            self.queued += time.monotonic() - asked
             timeout = self.run_timeout if most is None else min(most, self.run_timeout)
             if self.deadline is not None:
                 timeout = max(1, min(timeout, int(self.deadline - time.monotonic() + 0.999)))
@@ -163,7 +168,8 @@ class EdgeClient:
             cut_short = timeout < (self.run_timeout if most is None else min(most, self.run_timeout))
             cpu, began = children_cpu(), time.monotonic()
             try:
-                rc, out, err = self.ctx.run_command(argv, environ_update=self.environment, timeout=timeout)
+                rc, out, err = self.ctx.run_command(argv, environ_update=self.environment, timeout=timeout, **(
+                    {"busy": (START_SECONDS, self.board.let_go)} if slot is not None else {}))
             except Overdue:
                 raise SnowballError(
                     "snowballEdge %s: the client did not answer within %s s, so it was stopped with the processes it "

@@ -72,11 +72,11 @@ class ModuleContext(TaskContext):
         super().__init__(self.ansible_module.params, self.ansible_module.check_mode,
                          self.ansible_module._diff, module)  # pylint: disable=protected-access
 
-    def run_command(self, argv, environ_update=None, timeout=None):
+    def run_command(self, argv, environ_update=None, timeout=None, busy=None):
         # Not AnsibleModule.run_command: it has no timeout. Its environment (LANG/LC_* = C) is kept.
         environment = dict(getattr(self.ansible_module, "run_command_environ_update", None) or {})
         environment.update(environ_update or {})
-        return run_process(argv, environ_update=environment, timeout=timeout)
+        return run_process(argv, environ_update=environment, timeout=timeout, busy=busy)
 
     def find_executable(self, name):
         return self.ansible_module.get_bin_path(name)

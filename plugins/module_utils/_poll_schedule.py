@@ -88,12 +88,13 @@ class Watch:
     always did). ``board``: what the devices of the run share (``_run_board.RunBoard``: ``fleet()``,
     ``tell(sent, still, done)`` and ``forget()``; ``describe`` takes its client slot), or None to wait alone.
     ``last_run``: the CPU seconds the client's last run took (the unlock's), ``cpu`` what measures the next ones
-    (the CPU seconds of this process's children so far); ``last_wall`` the wall seconds it took. ``clock``,
+    (the CPU seconds of this process's children so far); ``last_wall`` the wall seconds it took; ``queued`` the
+    seconds this device has waited in the run's line for client starts so far (not a look's own time). ``clock``,
     ``wall``, ``sleep`` and ``cpu`` are injected: time.monotonic, time.time, time.sleep and
     _run_board.children_cpu in a module, fakes in tests."""
 
     def __init__(self, fixed=None, board=None, last_run=0.0, clock=None, wall=None, sleep=None, cpu=None,
-                 last_wall=0.0):
+                 last_wall=0.0, queued=None):
         self.fixed = fixed
         self.board = board
         self.clock, self.wall, self.sleep, self.cpu = clock, wall, sleep, cpu
@@ -103,6 +104,7 @@ class Watch:
         self.looks = 0
         self.last_run = last_run
         self.look_seconds = last_wall  # wall seconds of the last client run: what the last look needs
+        self.queued = queued or (lambda: 0.0)
         self.still = None
         self.final = False  # the last look was the last before the deadline
         if board is not None:
@@ -137,10 +139,11 @@ class Watch:
             if self.fixed is not None:
                 break
         # CPU, not wall time: what a run costs, however loaded the machine is while it runs
-        before, began = (self.cpu() if self.cpu else self.clock()), self.clock()
+        before, began, in_line = (self.cpu() if self.cpu else self.clock()), self.clock(), self.queued()
         result = describe()
         self.last_run = (self.cpu() if self.cpu else self.clock()) - before
-        self.look_seconds = self.clock() - began
+        # what the client took, not the wait for a free start (others' hung clients would make the last look early)
+        self.look_seconds = self.clock() - began - (self.queued() - in_line)
         self.waited = self.clock() - self.started
         self.looks += 1
         state = state_of(result)

@@ -54,10 +54,11 @@ def _drain(process):
         process.wait()
 
 
-def run_process(argv, environ_update=None, timeout=None):
+def run_process(argv, environ_update=None, timeout=None, busy=None):
     """``(rc, stdout, stderr)`` of ``argv`` (no shell, stdin empty) in this environment plus ``environ_update``.
-    ``timeout`` seconds (None: no limit): past it, Overdue. AnsibleModule.run_command has no timeout, so a
-    shipped module runs its programs here too."""
+    ``timeout`` seconds (None: no limit): past it, Overdue. ``busy``: ``(seconds, callback)``, ``callback()`` once
+    the program has run that long. AnsibleModule.run_command has no timeout, so a shipped module runs its programs
+    here too."""
     try:
         # Not AnsibleModule.run_command: it has no deadline and cannot start the program in a session of its own
         # (ansible-core 2.21's sanity asks for run_command in module_utils).
@@ -66,8 +67,16 @@ def run_process(argv, environ_update=None, timeout=None):
             stderr=subprocess.PIPE, start_new_session=True)
     except OSError as error:
         raise SnowballError("Could not run %s: %s" % (argv[0], error.strerror or error)) from None
+    first = busy[0] if busy is not None and (timeout is None or busy[0] < timeout) else timeout
     try:
-        out, err = process.communicate(timeout=timeout)
+        try:
+            out, err = process.communicate(timeout=first)
+        except subprocess.TimeoutExpired:
+            if first == timeout:
+                raise
+            busy[1]()
+            # communicate() again loses no output (subprocess documentation)
+            out, err = process.communicate(timeout=None if timeout is None else timeout - first)
     except subprocess.TimeoutExpired:
         _kill_group(process)
         _drain(process)

@@ -37,6 +37,9 @@ RUNS_PREFIX = "fieldops-runs-"
 SLOT_RETRY = 0.1  # seconds between two looks at the line for a client slot while every slot is busy
 _TICKET = "ticket-"
 LATER = 30.0  # seconds: a start that is not urgent lines up as if it had asked this much later
+# seconds: a client run still going after this long waits for its device (one that lost power keeps a JVM waiting
+# until client_timeout), no longer for a core: its slot goes to the next in line
+START_SECONDS = 15.0
 
 
 def children_cpu():
@@ -124,6 +127,7 @@ class RunBoard:
         self.mine = os.path.join(root, hashlib.sha256(device.encode("utf-8")).hexdigest()[:16] + _SUFFIX)
         self.slots = max(1, slots or usable_cpus())
         self.sleep = sleep
+        self.holding = None  # the lock file of the slot held now, while a client run holds one
 
     @classmethod
     def for_this_run(cls, device, base=None):
@@ -240,7 +244,11 @@ class RunBoard:
                         except BlockingIOError:
                             continue
                         ticket = _drop(ticket)  # holding a slot: no longer waiting, the next in line moves up
-                        yield number
+                        self.holding = handle
+                        try:
+                            yield number
+                        finally:
+                            self.holding = None
                         return
                 if until is not None and time.monotonic() >= until:
                     raise SnowballError("Every client start of this run stayed busy until the task's timeout: the run's "
@@ -252,6 +260,15 @@ class RunBoard:
             _drop(ticket)
             for handle in handles:
                 handle.close()
+
+    def let_go(self):
+        """Free the slot held now before its client run ends (see START_SECONDS)."""
+        if self.holding is not None:
+            try:
+                fcntl.flock(self.holding, fcntl.LOCK_UN)
+            except OSError:
+                pass
+            self.holding = None
 
     def _take_ticket(self, later):
         """A place in the line for a client start, ``later`` seconds behind the ones asked now: a file named by

@@ -87,7 +87,7 @@ class Unlocker:
         progress = Progress(self.ctx.progress, timeout, started, self.clock)
         watch = Watch(poll_interval, self.client.board if poll_interval is None else None, self.client.run_cpu,
                       clock=self.clock, wall=self.wall, sleep=self._sleep_reporting(progress), cpu=self.cpu,
-                      last_wall=self.client.run_seconds)
+                      last_wall=self.client.run_seconds, queued=lambda: self.client.queued)
         try:
             return self._wait(watch, progress, timeout, started, known)
         except BaseException:

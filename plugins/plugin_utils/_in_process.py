@@ -129,8 +129,8 @@ class ActionContext(TaskContext):
         display.display("[%s] %s" % (self.host, msg) if self.host else msg, stderr=True)
 
     @staticmethod
-    def run_command(argv, environ_update=None, timeout=None):
-        return run_process(argv, environ_update=environ_update, timeout=timeout)
+    def run_command(argv, environ_update=None, timeout=None, busy=None):
+        return run_process(argv, environ_update=environ_update, timeout=timeout, busy=busy)
 
     @staticmethod
     def find_executable(name):

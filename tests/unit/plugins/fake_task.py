@@ -21,9 +21,11 @@ class FakeTask:
         self.device, self.client_path = device, client_path
         self.params, self.check_mode, self.diff, self.region = params, check_mode, diff, None
         self.warnings, self.secrets, self.endpoints, self.argvs, self.lines, self.timeouts = [], [], [], [], [], []
+        self.busy = None
 
-    def run_command(self, argv, environ_update=None, timeout=None):  # pylint: disable=unused-argument
+    def run_command(self, argv, environ_update=None, timeout=None, busy=None):  # pylint: disable=unused-argument
         self.argvs.append(list(argv))
+        self.busy = busy  # (seconds, callback) for the run that is going on: a test calls it as the time passes
         self.timeouts.append(timeout)
         rest = list(argv[4:])  # argv: client, command, --profile, NAME, ...
         endpoint = None

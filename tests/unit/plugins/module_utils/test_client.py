@@ -15,6 +15,7 @@ import pytest
 from ansible_collections.fieldops.snowball.plugins.module_utils import _client
 from ansible_collections.fieldops.snowball.plugins.module_utils import _client_config
 from ansible_collections.fieldops.snowball.plugins.module_utils import _process
+from ansible_collections.fieldops.snowball.plugins.module_utils import _run_board
 from ansible_collections.fieldops.snowball.plugins.module_utils._errors import SnowballError
 from ansible_collections.fieldops.snowball.plugins.module_utils._run_board import RunBoard
 from ansible_collections.fieldops.snowball.tests.unit.plugins.module_utils.device_answers import IP
@@ -228,6 +229,28 @@ def test_a_client_run_holds_the_runs_slot_until_it_ends_also_when_its_deadline_k
         else:
             client.describe()
     assert held == [True] and _slot_is_free(board)
+
+
+def test_a_client_run_still_going_after_its_start_up_frees_its_slot_for_the_next_in_line(fake_task, tmp_path):
+    """A device that lost power keeps its client waiting until client_timeout: its slot must not keep the run's
+    other devices from looking meanwhile (with two slots, two such devices stopped every look of the run)."""
+    board = RunBoard(str(tmp_path), "192.0.2.10", slots=1)
+    held = []
+
+    def device(args):
+        held.append(not _slot_is_free(board))
+        seconds, still_going = task.busy
+        assert seconds == _run_board.START_SECONDS
+        still_going()  # the run has taken START_SECONDS: it waits for its device now, not for a core
+        held.append(not _slot_is_free(board))
+        return describing(args)
+
+    task = fake_task(device, tmp_path / "home")
+    client = _client.EdgeClient(task)
+    client.board = board
+    with client.session():
+        client.describe()
+    assert held == [True, False] and _slot_is_free(board)
 
 
 @pytest.mark.parametrize("value", [0, -1, 86401])

@@ -194,6 +194,28 @@ def test_the_last_look_starts_early_enough_to_answer_before_the_deadline(fixed):
     assert deadline - fake.now >= 1.5  # the last look ended with time to spare
 
 
+def test_a_look_that_waited_long_for_a_client_start_does_not_make_the_last_look_early():
+    """Waiting for a free client start (the run's others held them) is not what a look needs before the deadline:
+    the wait gave up at a third of its timeout when the line counted as the look's own time."""
+    fake = FakeTime()
+    deadline = fake.now + 400.0
+    queued = [0.0]
+    watch = Watch(None, None, JVM, clock=fake.clock, wall=fake.wall, sleep=fake.sleep, last_wall=1.5,
+                  queued=lambda: queued[0])
+
+    def describe():
+        if not queued[0]:
+            queued[0] = 100.0  # 100 s in line behind clients that hang, then 1.5 s for the client itself
+            fake.now += 100.0
+        fake.now += 1.5
+        return "UNLOCKING"
+
+    watch.look(describe, lambda result: result, deadline)
+    assert watch.look_seconds == pytest.approx(1.5)
+    watch.look(describe, lambda result: result, deadline)
+    assert not watch.final and deadline - fake.now > 200.0
+
+
 def test_the_wait_reads_the_run_again_while_it_waits():
     """A device waiting for a far look notices that another unlocked meanwhile, and looks earlier."""
     fake = FakeTime()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 
 import pytest
@@ -85,6 +86,22 @@ def test_an_interrupt_kills_the_program_and_its_children(tmp_path):
             break
         time.sleep(0.01)
     assert gone(child_pid(pid_file))
+
+
+def test_a_program_still_running_after_the_busy_seconds_is_reported_once_and_its_output_kept(tmp_path):
+    fifo = tmp_path / "go"
+    os.mkfifo(fifo)
+    # the program prints, then waits on the FIFO: it can only end once the callback has run and written to it
+    program = "print('early', flush=True)\nprint(open(%r).read())" % str(fifo)
+    calls = []
+
+    def still_running():
+        calls.append(True)
+        with open(fifo, "w", encoding="utf-8") as handle:
+            handle.write("late")
+
+    rc, out, _err = _process.run_process([sys.executable, "-c", program], timeout=60, busy=(0.05, still_running))
+    assert (rc, out.split(), calls) == (0, ["early", "late"], [True])
 
 
 def test_a_program_that_answers_in_time_gives_its_exit_and_output():

@@ -31,7 +31,7 @@ class Described:
     def __init__(self, states, device_ips=None):
         self.states, self.device_ips, self.job_id, self.ctx = list(states), device_ips, None, Task()
         self.commands = []
-        self.board, self.run_cpu, self.run_seconds = None, 0.0, 0.0
+        self.board, self.run_cpu, self.run_seconds, self.queued = None, 0.0, 0.0, 0.0
 
     def describe(self):
         state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
