@@ -275,21 +275,28 @@ class RunBoard:
         the (system-wide, monotonic) time it counts from, locked while its process waits (a lock goes with the
         process, however it ends: a ticket nobody holds is left by a waiter that is gone). None when it cannot be
         written: then the device tries for slots out of line."""
-        name = "%s%020d-%s" % (_TICKET, time.monotonic_ns() + int(later * 1e9), secrets.token_hex(8))
-        path = os.path.join(self.root, name)
+        name = "%020d-%s" % (time.monotonic_ns() + int(later * 1e9), secrets.token_hex(8))
+        path = os.path.join(self.root, _TICKET + name)
+        new = os.path.join(self.root, "new-" + name)
         try:
-            handle = open(path, "x", encoding="utf-8")  # pylint: disable=consider-using-with
+            handle = open(new, "x", encoding="utf-8")  # pylint: disable=consider-using-with
         except OSError:
             return None
-        fcntl.flock(handle, fcntl.LOCK_EX)  # a file of our own, just created: no one else holds it
-        return handle
+        try:
+            # locked before it is in line under its name: a ticket seen unlocked there is one nobody holds
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            os.rename(new, path)
+        except OSError:
+            _drop((new, handle))
+            return None
+        return path, handle
 
     def _my_turn(self, ticket):
         """Whether fewer than ``slots`` held tickets are ahead of ``ticket``; one nobody holds (its waiter is
         gone: killed, or a file that is not a waiter's) is removed. Always True for a device out of line."""
         if ticket is None:
             return True
-        mine = os.path.basename(ticket.name)
+        mine = os.path.basename(ticket[0])
         try:
             entries = sorted(entry for entry in os.listdir(self.root) if entry.startswith(_TICKET) and entry < mine)
         except OSError:
@@ -321,13 +328,14 @@ def _held(path):
 
 
 def _drop(ticket):
-    """Leave the line: remove the ticket and let go of its lock (None: not in line); returns None."""
+    """Leave the line: remove the ticket (its path and its locked file) and let go of its lock (None: not in line);
+    returns None."""
     if ticket is not None:
         try:
-            os.unlink(ticket.name)
+            os.unlink(ticket[0])
         except OSError:
             pass
-        ticket.close()
+        ticket[1].close()
     return None
 
 

@@ -341,6 +341,25 @@ def test_a_check_after_the_unlock_is_held_back_no_longer_than_later_seconds(tmp_
     assert late_waited
 
 
+def test_a_ticket_is_in_line_only_once_its_waiter_holds_it(tmp_path):
+    holder = open(tmp_path / "slot-0.lock", "a", encoding="utf-8")  # pylint: disable=consider-using-with
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    seen = []
+
+    def sleep(_seconds):
+        # what another waiter sees while this one waits: one ticket, held (so not removed as a dead waiter's)
+        names = os.listdir(tmp_path)
+        tickets = [name for name in names if name.startswith("ticket-")]
+        seen.append((len(tickets), [name for name in names if name.startswith("new-")],
+                     _run_board._held(str(tmp_path / tickets[0]))))  # pylint: disable=protected-access
+        holder.close()
+
+    board = RunBoard(str(tmp_path), "192.0.2.10", slots=1, sleep=sleep)
+    with board.client_slot() as slot:
+        assert slot == 0
+    assert seen == [(1, [], True)]
+
+
 def test_a_ticket_nobody_holds_does_not_hold_up_the_line(tmp_path):
     # left by a waiter that was killed, or written by something else: whatever it names, no one waits behind it
     (tmp_path / ("ticket-%020d-%s" % (1, "0" * 16))).write_text("")
