@@ -161,11 +161,12 @@ class EdgeClient:
         asked = time.monotonic()
         with self.board.client_slot(urgent, self.deadline) if self.board else contextlib.nullcontext() as slot:
             self.queued += time.monotonic() - asked
-            timeout = self.run_timeout if most is None else min(most, self.run_timeout)
+            limit = self.run_timeout if most is None else min(most, self.run_timeout)
+            timeout = limit
             if self.deadline is not None:
                 timeout = max(1, min(timeout, int(self.deadline - time.monotonic() + 0.999)))
             # stopped by the task's deadline rather than by client_timeout: the wait, not the client, ran out
-            cut_short = timeout < (self.run_timeout if most is None else min(most, self.run_timeout))
+            cut_short = timeout < limit
             cpu, began = children_cpu(), time.monotonic()
             try:
                 rc, out, err = self.ctx.run_command(argv, environ_update=self.environment, timeout=timeout, **(
